@@ -1,0 +1,1 @@
+//! Counterpart of ZooKeeper's `DataTree` + `WatchManager` (placeholder).

@@ -1,0 +1,1 @@
+//! Jute, ZooKeeper's record serialisation (placeholder while the codec is written).

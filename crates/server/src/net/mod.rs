@@ -1,0 +1,2 @@
+//! Networking: the client port listener, connections and four-letter words.
+pub mod four_letter;
