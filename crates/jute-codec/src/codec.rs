@@ -1,0 +1,286 @@
+//! The `Record` trait and Jute's primitive encodings. Counterpart of
+//! `org.apache.jute.BinaryInputArchive` / `BinaryOutputArchive`.
+//!
+//! Jute rules: integers are big-endian; `boolean` is one byte (0 or 1; any non-zero byte reads
+//! as true, as `DataInputStream.readBoolean` does); `ustring` and `buffer` are an `i32` length
+//! followed by the bytes, with length -1 meaning null; `vector<T>` is an `i32` count (-1 = null)
+//! followed by the elements.
+
+use bytes::{Buf, BufMut, Bytes};
+
+use crate::DecodeError;
+
+/// A Jute record: something with a byte-exact wire form.
+pub trait Record: Sized {
+    /// Appends the wire form of `self` to `buf`.
+    fn encode<B: BufMut>(&self, buf: &mut B);
+
+    /// Reads one record from the front of `buf`.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the bytes are not a valid record; `buf` is then left at an
+    /// unspecified position and should be discarded.
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError>;
+
+    /// The number of bytes `encode` writes.
+    fn encoded_len(&self) -> usize;
+
+    /// Encodes into a fresh `Vec`.
+    fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.encoded_len());
+        self.encode(&mut v);
+        v
+    }
+
+    /// Decodes a record that must fill `bytes` exactly.
+    ///
+    /// # Errors
+    /// As [`Record::decode`], plus [`DecodeError::TrailingBytes`] when bytes are left over.
+    fn decode_exact(mut bytes: Bytes) -> Result<Self, DecodeError> {
+        let r = Self::decode(&mut bytes)?;
+        if bytes.has_remaining() {
+            return Err(DecodeError::TrailingBytes(bytes.remaining()));
+        }
+        Ok(r)
+    }
+}
+
+#[inline]
+pub(crate) fn need<B: Buf>(buf: &B, needed: usize) -> Result<(), DecodeError> {
+    if buf.remaining() < needed {
+        Err(DecodeError::UnexpectedEnd {
+            needed,
+            remaining: buf.remaining(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads a length prefix: `Ok(None)` for -1 (null), an error when negative otherwise or longer
+/// than the input left (which also bounds allocations by the frame size).
+#[inline]
+pub(crate) fn read_len<B: Buf>(
+    buf: &mut B,
+    min_elem_size: usize,
+) -> Result<Option<usize>, DecodeError> {
+    let len = i32::decode(buf)?;
+    if len == -1 {
+        return Ok(None);
+    }
+    if len < 0 {
+        return Err(DecodeError::BadLength(len));
+    }
+    let n = len as usize;
+    if n.saturating_mul(min_elem_size) > buf.remaining() {
+        return Err(DecodeError::BadLength(len));
+    }
+    Ok(Some(n))
+}
+
+impl Record for i32 {
+    #[inline]
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        buf.put_i32(*self);
+    }
+    #[inline]
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        need(buf, 4)?;
+        Ok(buf.get_i32())
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl Record for i64 {
+    #[inline]
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        buf.put_i64(*self);
+    }
+    #[inline]
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        need(buf, 8)?;
+        Ok(buf.get_i64())
+    }
+    fn encoded_len(&self) -> usize {
+        8
+    }
+}
+
+impl Record for bool {
+    #[inline]
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        buf.put_u8(u8::from(*self));
+    }
+    #[inline]
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        need(buf, 1)?;
+        Ok(buf.get_u8() != 0)
+    }
+    fn encoded_len(&self) -> usize {
+        1
+    }
+}
+
+/// `ustring`. Null (-1) decodes as the empty string; invalid UTF-8 is replaced with U+FFFD as
+/// Java's `new String(bytes, UTF_8)` does, so path validation then rejects it exactly as
+/// ZooKeeper would.
+impl Record for String {
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        buf.put_slice(self.as_bytes());
+    }
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        let Some(n) = read_len(buf, 1)? else {
+            return Ok(String::new());
+        };
+        let mut v = vec![0u8; n];
+        buf.copy_to_slice(&mut v);
+        Ok(match String::from_utf8(v) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+    fn encoded_len(&self) -> usize {
+        4 + self.len()
+    }
+}
+
+/// `buffer`: `None` is Jute's null (-1), distinct from an empty buffer. Decoding from a `Bytes`
+/// input shares the input's memory instead of copying.
+impl Record for Option<Bytes> {
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        match self {
+            None => buf.put_i32(-1),
+            Some(b) => {
+                buf.put_i32(b.len() as i32);
+                buf.put_slice(b);
+            }
+        }
+    }
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        Ok(read_len(buf, 1)?.map(|n| buf.copy_to_bytes(n)))
+    }
+    fn encoded_len(&self) -> usize {
+        4 + self.as_ref().map_or(0, Bytes::len)
+    }
+}
+
+/// `vector<T>`. Null (-1) decodes as empty; an empty vector encodes with count 0.
+impl<T: Record> Record for Vec<T> {
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        for x in self {
+            x.encode(buf);
+        }
+    }
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        // Every Jute element is at least one byte, so a count larger than the bytes left is
+        // garbage: reject it before allocating.
+        let Some(n) = read_len(buf, 1)? else {
+            return Ok(Vec::new());
+        };
+        let mut v = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            v.push(T::decode(buf)?);
+        }
+        Ok(v)
+    }
+    fn encoded_len(&self) -> usize {
+        4 + self.iter().map(Record::encoded_len).sum::<usize>()
+    }
+}
+
+/// Declares a Jute record: a struct with public fields and a `Record` impl that encodes the
+/// fields in declaration order, exactly as zookeeper.jute lists them.
+macro_rules! jute_record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty ),*
+        }
+
+        impl $crate::Record for $name {
+            #[inline]
+            #[allow(unused_variables)]
+            fn encode<B: bytes::BufMut>(&self, buf: &mut B) {
+                $( $crate::Record::encode(&self.$field, buf); )*
+            }
+            #[inline]
+            #[allow(unused_variables)]
+            fn decode<B: bytes::Buf>(buf: &mut B) -> Result<Self, $crate::DecodeError> {
+                Ok(Self { $( $field: <$ty as $crate::Record>::decode(buf)? ),* })
+            }
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                0 $( + $crate::Record::encoded_len(&self.$field) )*
+            }
+        }
+    };
+}
+pub(crate) use jute_record;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_buffer_is_distinct_from_empty() {
+        let null: Option<Bytes> = None;
+        let empty = Some(Bytes::new());
+        assert_eq!(null.to_vec(), vec![0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(empty.to_vec(), vec![0, 0, 0, 0]);
+        assert_eq!(
+            Option::<Bytes>::decode_exact(Bytes::from(null.to_vec())),
+            Ok(None)
+        );
+        assert_eq!(
+            Option::<Bytes>::decode_exact(Bytes::from(empty.to_vec())),
+            Ok(empty)
+        );
+    }
+
+    #[test]
+    fn oversized_length_is_rejected_without_allocating() {
+        let bytes = Bytes::from_static(&[0x7f, 0xff, 0xff, 0xff, 1, 2]);
+        assert_eq!(
+            Option::<Bytes>::decode_exact(bytes.clone()),
+            Err(DecodeError::BadLength(i32::MAX))
+        );
+        assert_eq!(
+            Vec::<i64>::decode_exact(bytes),
+            Err(DecodeError::BadLength(i32::MAX))
+        );
+    }
+
+    #[test]
+    fn negative_length_other_than_null_is_rejected() {
+        let bytes = Bytes::from_static(&[0xff, 0xff, 0xff, 0xfe]);
+        assert_eq!(String::decode_exact(bytes), Err(DecodeError::BadLength(-2)));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_like_java() {
+        let bytes = Bytes::from_static(&[0, 0, 0, 2, b'/', 0xff]);
+        assert_eq!(String::decode_exact(bytes).unwrap(), "/\u{fffd}");
+    }
+
+    #[test]
+    fn truncated_int_reports_needed_bytes() {
+        let bytes = Bytes::from_static(&[0, 0]);
+        assert_eq!(
+            i32::decode_exact(bytes),
+            Err(DecodeError::UnexpectedEnd {
+                needed: 4,
+                remaining: 2
+            })
+        );
+    }
+}
