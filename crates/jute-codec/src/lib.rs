@@ -19,6 +19,7 @@
 //! - [`records`]: one submodule per Jute module (`data`, `proto`, `quorum`, `persistence`,
 //!   `txn`).
 //! - [`request`]: typed request bodies per [`OpCode`], multi requests and responses.
+//! - [`txn_body`]: typed txn bodies and log entries.
 //! - [`frame`]: 4-byte length framing.
 //! - [`OpCode`], [`ErrorCode`]: `ZooDefs.OpCode` and `KeeperException.Code`.
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod frame;
 mod op_code;
 pub mod records;
 pub mod request;
+pub mod txn_body;
 
 pub use codec::Record;
 pub use error::DecodeError;
