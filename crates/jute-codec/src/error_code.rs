@@ -93,7 +93,7 @@ error_codes! {
 
 impl ErrorCode {
     /// The code's `i32` wire value.
-    pub fn as_i32(self) -> i32 {
+    pub const fn as_i32(self) -> i32 {
         self as i32
     }
 

@@ -94,7 +94,7 @@ op_codes! {
 
 impl OpCode {
     /// The opcode's `i32` wire value.
-    pub fn as_i32(self) -> i32 {
+    pub const fn as_i32(self) -> i32 {
         self as i32
     }
 
