@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# kazoo 2.11.0's own test suite (`pytest --pyargs kazoo.tests`), run through its own
+# harness against a one-node "cluster". With --candidate zkrs (the default) a `java` shim
+# first on PATH makes the harness start $ZKRS_BIN instead of QuorumPeerMain; with
+# --candidate reference the harness runs Apache ZooKeeper 3.8.0 (validates the suite).
+#
+# Usage: run_kazoo.sh [--candidate zkrs|reference] --out DIR [-- extra pytest args]
+# Env:   ZKRS_BIN            the zkrs binary (required for --candidate zkrs)
+#        COMPAT_VENV         python venv with kazoo + test deps (default compat-tests/.work/venv)
+#        KAZOO_TIMEOUT       whole-suite timeout in seconds (default 1500)
+#        KAZOO_TEST_TIMEOUT  per-test pytest-timeout in seconds (default 90)
+#        KAZOO_PYTEST_ARGS   extra pytest arguments, e.g. "-k 'not Gevent and not Eventlet'"
+# Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>) and DIR/kazoo-pytest.log.
+# Exit status: 0 when pytest finished (whatever the test results), 3 on a suite timeout,
+# 2 on a setup error.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+compat=$(dirname "$here")
+candidate=zkrs
+out=
+while (($#)); do
+    case $1 in
+        --candidate) candidate=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --) shift; break ;;
+        *) echo "run_kazoo.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[[ -n $out ]] || { echo "run_kazoo.sh: --out DIR is required" >&2; exit 2; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+venv=${COMPAT_VENV:-$compat/.work/venv}
+[[ -x $venv/bin/python ]] || { echo "kazoo: no venv at $venv (run compat-tests/setup.sh)" >&2; exit 2; }
+
+real_java=$(command -v java) || { echo "kazoo: java not found" >&2; exit 2; }
+export COMPAT_REAL_JAVA=$real_java
+path=$PATH
+case $candidate in
+    zkrs)
+        if [[ -z ${ZKRS_BIN:-} || ! -x ${ZKRS_BIN} ]]; then
+            echo "kazoo: zkrs binary not found: '${ZKRS_BIN:-}'" >&2
+            exit 2
+        fi
+        ZKRS_BIN=$(cd "$(dirname "$ZKRS_BIN")" && pwd)/$(basename "$ZKRS_BIN")
+        export ZKRS_BIN
+        path=$here/shim:$PATH
+        ;;
+    reference) unset ZKRS_BIN ;;
+    *) echo "run_kazoo.sh: --candidate must be zkrs or reference" >&2; exit 2 ;;
+esac
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kazoo-suite.XXXXXX")
+pytest_pid=
+cleanup() {
+    if [[ -n $pytest_pid ]] && kill -0 "$pytest_pid" 2>/dev/null; then
+        # timeout(1) leads its own process group: signal it, it forwards to the group.
+        kill -TERM "$pytest_pid" 2>/dev/null || true
+        wait "$pytest_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port_offset=$(python3 "$compat/lib/servers.py" free-port-block 5 23000 100 30000)
+outcomes=$out/kazoo-outcomes.txt
+log=$out/kazoo-pytest.log
+: >"$outcomes"
+
+export ZOOKEEPER_VERSION=3.8.0
+export ZOOKEEPER_CLASSPATH=$(python3 "$compat/lib/servers.py" classpath)
+export ZOOKEEPER_CLUSTER_SIZE=1
+export ZOOKEEPER_PORT_OFFSET=$port_offset
+export CI=true
+export COMPAT_OUTCOMES=$outcomes
+export PYTHONPATH=$here${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONDONTWRITEBYTECODE=1
+unset ZOOKEEPER_PATH ZOOKEEPER_JAAS_AUTH ZOOKEEPER_LOCAL_SESSION_RO ZOOKEEPER_OBSERVER_START_ID KRB5_TEST_ENV
+mkdir -p "$work/tmp" "$work/run"
+export TMPDIR=$work/tmp   # the harness mkdtemp()s each server's working dir here
+
+suite_timeout=${KAZOO_TIMEOUT:-1500}
+extra=()
+if [[ -n ${KAZOO_PYTEST_ARGS:-} ]]; then
+    eval "extra=(${KAZOO_PYTEST_ARGS})"
+fi
+
+echo "kazoo: candidate=$candidate ports=$port_offset-$((port_offset + 4)) timeout=${suite_timeout}s log=$log"
+start=$(date +%s)
+set +e
+(
+    cd "$work/run"
+    PATH=$path exec timeout -k 30 "$suite_timeout" \
+        "$venv/bin/python" -m pytest --pyargs kazoo.tests \
+        -p compat_outcomes -p no:cacheprovider \
+        --timeout="${KAZOO_TEST_TIMEOUT:-90}" \
+        -q -rfE --color=no "${extra[@]}" "$@"
+) >"$log" 2>&1 &
+pytest_pid=$!
+wait "$pytest_pid"
+rc=$?
+pytest_pid=
+set -e
+echo "kazoo: pytest exit status $rc after $(($(date +%s) - start))s"
+if ((rc == 124 || rc == 137)); then
+    echo "kazoo: suite timed out after ${suite_timeout}s" >&2
+    exit 3
+fi
+if ((rc > 1)); then
+    # 0 = all passed, 1 = some tests failed; anything else is a usage/internal error.
+    echo "kazoo: pytest did not complete normally (status $rc); tail of $log:" >&2
+    tail -n 30 "$log" >&2
+    [[ -s $outcomes ]] || exit 2
+fi
+exit 0

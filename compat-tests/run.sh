@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# zkrs test command: cargo tests + compatibility suites against real ZooKeeper clients.
+#
+# Usage: compat-tests/run.sh [options] [suite ...]
+#   suites:  cargo  zkcli  kazoo            (default: all three, in that order)
+#   --skip-cargo              do not run `cargo test --workspace`
+#   --reference               run the suites against Apache ZooKeeper 3.8.0 instead of zkrs
+#                             (validates the harness: expect zero zkcli diffs and only the
+#                             known kazoo failures)
+#   --write-zkcli-expected    regenerate compat-tests/zkcli/expected.txt from the reference
+#                             server and exit
+# Env:
+#   ZKRS_BIN      zkrs binary to test (default: target/release/zkrs, built here with
+#                 `cargo build --release -p server`; when set, nothing is built)
+#   COMPAT_OUT    results directory (default: compat-tests/.work/results)
+#   KAZOO_TIMEOUT, KAZOO_TEST_TIMEOUT, KAZOO_PYTEST_ARGS   see kazoo/run_kazoo.sh
+#
+# Prints `<suite>: N passed, N failed` per suite and a final `N passed, N failed` line.
+# Exit status 1 when cargo test failed or a suite had a failure that is not listed in its
+# known-failures.txt (or could not run); known failures that now pass are only reported.
+set -euo pipefail
+
+compat=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$compat")
+cd "$repo"
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+suites=()
+skip_cargo=0
+candidate=zkrs
+write_expected=0
+while (($#)); do
+    case $1 in
+        cargo | zkcli | kazoo) suites+=("$1") ;;
+        --skip-cargo) skip_cargo=1 ;;
+        --reference) candidate=reference ;;
+        --write-zkcli-expected) write_expected=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+((${#suites[@]})) || suites=(cargo zkcli kazoo)
+if ((skip_cargo)); then
+    filtered=()
+    for s in "${suites[@]}"; do [[ $s == cargo ]] || filtered+=("$s"); done
+    suites=("${filtered[@]+"${filtered[@]}"}")
+fi
+wants() { local s; for s in "${suites[@]+"${suites[@]}"}"; do [[ $s == "$1" ]] && return 0; done; return 1; }
+
+out=${COMPAT_OUT:-$compat/.work/results}
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# --- bounded child processes, stopped on exit ------------------------------------------
+child=
+on_exit() {
+    if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run_bounded SECONDS LOGFILE CMD...: run CMD under timeout(1) (its own process group, so a
+# timeout or our trap takes down everything it started); output to LOGFILE ("-": ours).
+run_bounded() {
+    local secs=$1 logfile=$2 rc
+    shift 2
+    if [[ $logfile == - ]]; then
+        timeout -k 30 "$secs" "$@" &
+    else
+        timeout -k 30 "$secs" "$@" >"$logfile" 2>&1 &
+    fi
+    child=$!
+    set +e
+    wait "$child"
+    rc=$?
+    set -e
+    child=
+    return "$rc"
+}
+
+failed_any=0
+total_pass=0
+total_fail=0
+add_counts() {
+    local p f
+    read -r p f <"$1"
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
+t_all=$SECONDS
+run_bounded 1800 - "$compat/setup.sh" || { echo "run.sh: compat-tests/setup.sh failed" >&2; exit 1; }
+
+if ((write_expected)); then
+    run_bounded 600 - python3 "$compat/zkcli/run_zkcli.py" --write-expected --out "$out/zkcli"
+    exit $?
+fi
+
+# --- the zkrs binary -------------------------------------------------------------------
+zkrs_ok=1
+if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo; }; then
+    if [[ -n ${ZKRS_BIN:-} ]]; then
+        echo "run.sh: using ZKRS_BIN=$ZKRS_BIN (not building)"
+    else
+        ZKRS_BIN=$repo/target/release/zkrs
+        t0=$SECONDS
+        if ! run_bounded 3600 "$out/cargo-build.log" cargo build --release -p server; then
+            echo "run.sh: cargo build --release -p server FAILED; tail of $out/cargo-build.log:"
+            tail -n 40 "$out/cargo-build.log"
+            failed_any=1
+        fi
+        echo "run.sh: cargo build --release -p server took $((SECONDS - t0))s"
+    fi
+    if [[ ! -x $ZKRS_BIN ]]; then
+        echo "run.sh: zkrs binary missing: $ZKRS_BIN"
+        zkrs_ok=0
+        failed_any=1
+    fi
+    export ZKRS_BIN
+fi
+
+# --- cargo test ------------------------------------------------------------------------
+if wants cargo; then
+    t0=$SECONDS
+    set +e
+    run_bounded 3600 "$out/cargo-test.log" cargo test --workspace --color never
+    rc=$?
+    set -e
+    read -r p f < <(awk '/^test result: /{
+            for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+        } END { print p + 0, f + 0 }' "$out/cargo-test.log")
+    echo "cargo: $p passed, $f failed"
+    echo "$p $f" >"$out/cargo.counts"
+    add_counts "$out/cargo.counts"
+    if ((rc != 0)); then
+        failed_any=1
+        echo "cargo: cargo test --workspace exited with status $rc; log: $out/cargo-test.log"
+        grep -E '^(error(\[E[0-9]+\])?:|test .* FAILED|---- .* stdout ----|failures:$|    [A-Za-z_:0-9]+$)' \
+            "$out/cargo-test.log" | head -n 60 || true
+    fi
+    echo "cargo: took $((SECONDS - t0))s"
+fi
+
+# --- zkcli -----------------------------------------------------------------------------
+if wants zkcli; then
+    t0=$SECONDS
+    broken=()
+    if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
+        broken=(--broken "zkrs binary missing, suite not run")
+    else
+        set +e
+        run_bounded 900 - python3 "$compat/zkcli/run_zkcli.py" --candidate "$candidate" \
+            --out "$out/zkcli"
+        rc=$?
+        set -e
+        ((rc == 0)) || broken=(--broken "zkcli runner exited with status $rc")
+    fi
+    set +e
+    python3 "$compat/lib/report.py" --suite zkcli --outcomes "$out/zkcli/outcomes.txt" \
+        --known "$compat/zkcli/known-failures.txt" --counts "$out/zkcli.counts" \
+        "${broken[@]+"${broken[@]}"}"
+    rc=$?
+    set -e
+    ((rc == 0)) || failed_any=1
+    add_counts "$out/zkcli.counts"
+    [[ -s $out/zkcli/diff.txt ]] && echo "zkcli: diffs: $out/zkcli/diff.txt"
+    echo "zkcli: took $((SECONDS - t0))s"
+fi
+
+# --- kazoo -----------------------------------------------------------------------------
+if wants kazoo; then
+    t0=$SECONDS
+    broken=()
+    if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
+        broken=(--broken "zkrs binary missing, suite not run")
+    else
+        set +e
+        # run_kazoo.sh bounds pytest itself (KAZOO_TIMEOUT); this is a backstop.
+        run_bounded $((${KAZOO_TIMEOUT:-1500} + 300)) - "$compat/kazoo/run_kazoo.sh" \
+            --candidate "$candidate" --out "$out/kazoo"
+        rc=$?
+        set -e
+        case $rc in
+            0) ;;
+            3) broken=(--broken "suite timed out (KAZOO_TIMEOUT=${KAZOO_TIMEOUT:-1500}s); tests not reached are not counted") ;;
+            *) broken=(--broken "kazoo runner exited with status $rc") ;;
+        esac
+    fi
+    set +e
+    python3 "$compat/lib/report.py" --suite kazoo --outcomes "$out/kazoo/kazoo-outcomes.txt" \
+        --known "$compat/kazoo/known-failures.txt" --counts "$out/kazoo.counts" \
+        "${broken[@]+"${broken[@]}"}"
+    rc=$?
+    set -e
+    ((rc == 0)) || failed_any=1
+    add_counts "$out/kazoo.counts"
+    echo "kazoo: log: $out/kazoo/kazoo-pytest.log"
+    echo "kazoo: took $((SECONDS - t0))s"
+fi
+
+echo "run.sh: total time $((SECONDS - t_all))s; results in $out"
+echo "$total_pass passed, $total_fail failed"
+exit "$failed_any"
