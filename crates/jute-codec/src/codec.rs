@@ -123,13 +123,35 @@ impl Record for bool {
     }
 }
 
-/// `ustring`. Null (-1) decodes as the empty string; invalid UTF-8 is replaced with U+FFFD as
-/// Java's `new String(bytes, UTF_8)` does, so path validation then rejects it exactly as
-/// ZooKeeper would.
+/// `ustring`, as Jute writes it: each UTF-16 unit of the Java string on its own, so a character
+/// above U+FFFF becomes two 3-byte surrogate encodings (CESU-8), not 4-byte UTF-8.
+///
+/// Null (-1) decodes as the empty string. Bytes that are not UTF-8 are repaired the way Java's
+/// `new String(bytes, UTF_8)` does (one U+FFFD per malformed sequence, one per encoded
+/// surrogate), so path validation then rejects them exactly as ZooKeeper would.
 impl Record for String {
     fn encode<B: BufMut>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
-        buf.put_slice(self.as_bytes());
+        buf.put_i32(java_utf8_len(self) as i32);
+        if !has_supplementary(self) {
+            buf.put_slice(self.as_bytes());
+            return;
+        }
+        let mut tmp = [0u16; 2];
+        for c in self.chars() {
+            if (c as u32) < 0x10000 {
+                let mut b = [0u8; 4];
+                buf.put_slice(c.encode_utf8(&mut b).as_bytes());
+            } else {
+                for unit in c.encode_utf16(&mut tmp).iter() {
+                    let u = u32::from(*unit);
+                    buf.put_slice(&[
+                        0xE0 | (u >> 12) as u8,
+                        0x80 | ((u >> 6) & 0x3F) as u8,
+                        0x80 | (u & 0x3F) as u8,
+                    ]);
+                }
+            }
+        }
     }
     fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
         let Some(n) = read_len(buf, 1)? else {
@@ -139,12 +161,56 @@ impl Record for String {
         buf.copy_to_slice(&mut v);
         Ok(match String::from_utf8(v) {
             Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            Err(e) => java_lossy(e.as_bytes()),
         })
     }
     fn encoded_len(&self) -> usize {
-        4 + self.len()
+        4 + java_utf8_len(self)
     }
+}
+
+/// Whether `s` has characters above U+FFFF (4-byte UTF-8 sequences).
+#[inline]
+fn has_supplementary(s: &str) -> bool {
+    s.bytes().any(|b| b >= 0xF0)
+}
+
+/// Length of `s` in Java's per-UTF-16-unit encoding: 2 more bytes per supplementary character.
+#[inline]
+fn java_utf8_len(s: &str) -> usize {
+    s.len() + 2 * s.bytes().filter(|&b| b >= 0xF0).count()
+}
+
+/// `new String(bytes, UTF_8)` for bytes that are not valid UTF-8. Rust's lossy conversion
+/// agrees with Java's decoder except for encoded surrogates (`ED A0..BF`): Java replaces the
+/// whole 3-byte sequence (or the 2 bytes, when the third is missing or no continuation byte)
+/// with one U+FFFD, where Rust replaces each byte.
+fn java_lossy(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len() + 8);
+    let mut i = 0;
+    while i < b.len() {
+        let next = b[i..]
+            .windows(2)
+            .position(|w| w[0] == 0xED && (0xA0..=0xBF).contains(&w[1]));
+        match next {
+            None => {
+                out.push_str(&String::from_utf8_lossy(&b[i..]));
+                break;
+            }
+            Some(j) => {
+                out.push_str(&String::from_utf8_lossy(&b[i..i + j]));
+                let k = i + j;
+                let n = if k + 2 < b.len() && b[k + 2] & 0xC0 == 0x80 {
+                    3
+                } else {
+                    2
+                };
+                out.push('\u{FFFD}');
+                i = k + n;
+            }
+        }
+    }
+    out
 }
 
 /// `buffer`: `None` is Jute's null (-1), distinct from an empty buffer. Decoding from a `Bytes`
@@ -176,19 +242,41 @@ impl<T: Record> Record for Vec<T> {
         }
     }
     fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
-        // Every Jute element is at least one byte, so a count larger than the bytes left is
-        // garbage: reject it before allocating.
-        let Some(n) = read_len(buf, 1)? else {
-            return Ok(Vec::new());
-        };
-        let mut v = Vec::with_capacity(n.min(1024));
-        for _ in 0..n {
-            v.push(T::decode(buf)?);
-        }
-        Ok(v)
+        Ok(decode_vector(buf)?.unwrap_or_default())
     }
     fn encoded_len(&self) -> usize {
         4 + self.iter().map(Record::encoded_len).sum::<usize>()
+    }
+}
+
+/// Reads a `vector<T>`: `None` for null (-1).
+fn decode_vector<T: Record, B: Buf>(buf: &mut B) -> Result<Option<Vec<T>>, DecodeError> {
+    // Every Jute element is at least one byte, so a count larger than the bytes left is
+    // garbage: reject it before allocating.
+    let Some(n) = read_len(buf, 1)? else {
+        return Ok(None);
+    };
+    let mut v = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        v.push(T::decode(buf)?);
+    }
+    Ok(Some(v))
+}
+
+/// A `vector<T>` whose null (-1) matters: `None` encodes as -1 (ZooKeeper writes a null
+/// `authinfo` in most quorum packets).
+impl<T: Record> Record for Option<Vec<T>> {
+    fn encode<B: BufMut>(&self, buf: &mut B) {
+        match self {
+            None => buf.put_i32(-1),
+            Some(v) => v.encode(buf),
+        }
+    }
+    fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+        decode_vector(buf)
+    }
+    fn encoded_len(&self) -> usize {
+        self.as_ref().map_or(4, Record::encoded_len)
     }
 }
 

@@ -53,10 +53,32 @@ impl TxnBody {
     ///
     /// # Errors
     /// [`DecodeError`] for malformed bytes or a type that has no txn body.
-    pub fn decode<B: Buf>(txn_type: i32, buf: &mut B) -> Result<Self, DecodeError> {
+    pub fn decode(txn_type: i32, buf: &mut Bytes) -> Result<Self, DecodeError> {
         let op = OpCode::try_from(txn_type)?;
         Ok(match op {
-            OpCode::Create | OpCode::Create2 => TxnBody::Create(Record::decode(buf)?),
+            OpCode::Create => {
+                // ZK-COMPAT: SerializeUtils.deserializeTxn: a create that ends early is a
+                // pre-3.3 CreateTxnV0; it becomes a CreateTxn with parentCVersion -1.
+                let mut attempt = buf.clone();
+                match CreateTxn::decode(&mut attempt) {
+                    Ok(t) => {
+                        *buf = attempt;
+                        TxnBody::Create(t)
+                    }
+                    Err(DecodeError::UnexpectedEnd { .. }) => {
+                        let v0 = CreateTxnV0::decode(buf)?;
+                        TxnBody::Create(CreateTxn {
+                            path: v0.path,
+                            data: v0.data,
+                            acl: v0.acl,
+                            ephemeral: v0.ephemeral,
+                            parent_c_version: -1,
+                        })
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            OpCode::Create2 => TxnBody::Create(Record::decode(buf)?),
             OpCode::CreateContainer => TxnBody::CreateContainer(Record::decode(buf)?),
             OpCode::CreateTtl => TxnBody::CreateTtl(Record::decode(buf)?),
             OpCode::Delete | OpCode::DeleteContainer => TxnBody::Delete(Record::decode(buf)?),
@@ -67,6 +89,11 @@ impl TxnBody {
                 let multi = MultiTxn::decode(buf)?;
                 let mut subs = Vec::with_capacity(multi.txns.len());
                 for t in multi.txns {
+                    // ZK-COMPAT: DataTree.processTxn accepts only these inside a multi ("Invalid
+                    // type of op"); refusing nested multis also bounds the recursion.
+                    if !matches!(t.r#type, 1 | 21 | 19 | 2 | 20 | 5 | 13 | -1) {
+                        return Err(DecodeError::InvalidMultiOp(t.r#type));
+                    }
                     let mut data = t.data.unwrap_or_default();
                     subs.push(SubTxn {
                         r#type: t.r#type,
@@ -168,7 +195,7 @@ impl TxnEntry {
     ///
     /// # Errors
     /// [`DecodeError`] for malformed bytes.
-    pub fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
+    pub fn decode(buf: &mut Bytes) -> Result<Self, DecodeError> {
         let hdr = TxnHeader::decode(buf)?;
         let body = TxnBody::decode(hdr.r#type, buf)?;
         let digest = if buf.remaining() >= 12 {

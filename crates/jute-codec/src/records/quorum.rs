@@ -26,8 +26,8 @@ jute_record! {
         pub zxid: i64,
         /// Payload; meaning depends on the type.
         pub data: Option<Bytes>,
-        /// Auth ids of the request's session (REQUEST packets).
-        pub authinfo: Vec<Id>,
+        /// Auth ids of the request's session (REQUEST packets); null in the others.
+        pub authinfo: Option<Vec<Id>>,
     }
 }
 
