@@ -4,20 +4,35 @@
 //!
 //! # Layout
 //! - [`path`]: path validation (`PathUtils.validatePath`) and helpers.
-//! - [`ephemeral`]: `ephemeralOwner` encodings (`EphemeralType`): sessions, containers, TTLs.
-//! - [`acl`]: permissions, ACL checks, auth providers (digest, ip, super).
+//! - [`ephemeral`]: `ephemeralOwner` encodings (`EphemeralType`) and `CreateMode`.
+//! - [`acl`]: permissions, ACL checks, auth providers (digest, ip, super), the shared ACL
+//!   lists (`ReferenceCountedACLCache`).
+//! - [`node`]: [`Znode`] (`DataNode`) and the client `Stat` it serves.
+//! - [`quota`]: `/zookeeper/quota` bookkeeping (`Quotas`, `StatsTrack`, `PathTrie`).
 //! - [`tree`]: [`DataTree`]: reads, and `apply` — the only mutator — for committed txns.
 //! - [`watch`]: [`WatchTable`]: one-shot, persistent and recursive watches.
+//!
+//! # Determinism
+//! Hash maps use [`FixedState`] (SipHash with fixed keys), never a randomly seeded hasher, and
+//! nothing here exposes a hash map's iteration order: every list handed out is sorted.
+//! `clippy.toml` bans the clock and random-seeded constructors in this crate.
 #![warn(missing_docs)]
 
 pub mod acl;
 pub mod ephemeral;
+pub mod node;
 pub mod path;
+pub mod quota;
 pub mod tree;
 pub mod watch;
 
-pub use tree::{ApplyOutcome, DataTree, TxnResult, Znode};
+pub use node::Znode;
+pub use tree::{ApplyOutcome, DataTree, TreeConfig, TxnResult};
 pub use watch::{EventType, WatchEvent, WatchKind, WatchTable};
 
 /// A session id (`long sessionId`). The top byte is the server id.
 pub type SessionId = i64;
+
+/// The hasher of every hash map in this crate: SipHash-1-3 with fixed keys
+/// (`DefaultHasher::new()`), so runs are reproducible (design rule 4).
+pub type FixedState = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
