@@ -90,8 +90,9 @@ impl TxnBody {
                 let mut subs = Vec::with_capacity(multi.txns.len());
                 for t in multi.txns {
                     // ZK-COMPAT: DataTree.processTxn accepts only these inside a multi ("Invalid
-                    // type of op"); refusing nested multis also bounds the recursion.
-                    if !matches!(t.r#type, 1 | 21 | 19 | 2 | 20 | 5 | 13 | -1) {
+                    // type of op"; create2 since ZOOKEEPER-4026, 3.8.2); refusing nested
+                    // multis also bounds the recursion.
+                    if !matches!(t.r#type, 1 | 15 | 21 | 19 | 2 | 20 | 5 | 13 | -1) {
                         return Err(DecodeError::InvalidMultiOp(t.r#type));
                     }
                     let mut data = t.data.unwrap_or_default();

@@ -350,8 +350,7 @@ impl Arb for Request {
 /// types `DataTree.processTxn` accepts.
 fn arb_txn(r: &mut Rng, top_level: bool) -> (i32, TxnBody) {
     match r.below(if top_level { 11 } else { 7 }) {
-        0 if top_level => (r.pick(&[1, 15]), TxnBody::Create(Arb::arb(r))),
-        0 => (1, TxnBody::Create(Arb::arb(r))),
+        0 => (r.pick(&[1, 15]), TxnBody::Create(Arb::arb(r))),
         1 => (19, TxnBody::CreateContainer(Arb::arb(r))),
         2 => (21, TxnBody::CreateTtl(Arb::arb(r))),
         3 => (r.pick(&[2, 20]), TxnBody::Delete(Arb::arb(r))),

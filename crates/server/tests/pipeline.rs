@@ -981,7 +981,6 @@ fn a_failed_multi_leaves_earlier_pending_writes_as_they_were() {
 }
 
 #[test]
-#[ignore = "jute-codec refuses create2 (15) sub-txns, which 3.8.2+/3.9 Prep writes (ZOOKEEPER-4026)"]
 fn multi_txns_with_create2_survive_the_log_encoding() {
     let mut h = Harness::new();
     let entry = h.prep(&multi_with_create2());
