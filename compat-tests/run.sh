@@ -77,10 +77,8 @@ run_bounded() {
         timeout -k 30 "$secs" "$@" >"$logfile" 2>&1 &
     fi
     child=$!
-    set +e
-    wait "$child"
-    rc=$?
-    set -e
+    rc=0
+    wait "$child" || rc=$?
     child=
     return "$rc"
 }
@@ -129,10 +127,8 @@ fi
 # --- cargo test ------------------------------------------------------------------------
 if wants cargo; then
     t0=$SECONDS
-    set +e
-    run_bounded 3600 "$out/cargo-test.log" cargo test --workspace --color never
-    rc=$?
-    set -e
+    rc=0
+    run_bounded 3600 "$out/cargo-test.log" cargo test --workspace --no-fail-fast --color never || rc=$?
     read -r p f < <(awk '/^test result: /{
             for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
         } END { print p + 0, f + 0 }' "$out/cargo-test.log")
@@ -155,22 +151,18 @@ if wants zkcli; then
     if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
         broken=(--broken "zkrs binary missing, suite not run")
     else
-        set +e
+        rc=0
         run_bounded 900 - python3 "$compat/zkcli/run_zkcli.py" --candidate "$candidate" \
-            --out "$out/zkcli"
-        rc=$?
-        set -e
+            --out "$out/zkcli" || rc=$?
         ((rc == 0)) || broken=(--broken "zkcli runner exited with status $rc")
     fi
-    set +e
+    rc=0
     python3 "$compat/lib/report.py" --suite zkcli --outcomes "$out/zkcli/outcomes.txt" \
         --known "$compat/zkcli/known-failures.txt" --counts "$out/zkcli.counts" \
-        "${broken[@]+"${broken[@]}"}"
-    rc=$?
-    set -e
+        "${broken[@]+"${broken[@]}"}" || rc=$?
     ((rc == 0)) || failed_any=1
     add_counts "$out/zkcli.counts"
-    [[ -s $out/zkcli/diff.txt ]] && echo "zkcli: diffs: $out/zkcli/diff.txt"
+    if [[ -s $out/zkcli/diff.txt ]]; then echo "zkcli: diffs: $out/zkcli/diff.txt"; fi
     echo "zkcli: took $((SECONDS - t0))s"
 fi
 
@@ -181,24 +173,21 @@ if wants kazoo; then
     if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
         broken=(--broken "zkrs binary missing, suite not run")
     else
-        set +e
         # run_kazoo.sh bounds pytest itself (KAZOO_TIMEOUT); this is a backstop.
+        rc=0
         run_bounded $((${KAZOO_TIMEOUT:-1500} + 300)) - "$compat/kazoo/run_kazoo.sh" \
-            --candidate "$candidate" --out "$out/kazoo"
-        rc=$?
-        set -e
+            --candidate "$candidate" --out "$out/kazoo" || rc=$?
         case $rc in
             0) ;;
+            4) broken=(--broken "zkrs failed the preflight (start + one kazoo session); suite not run") ;;
             3) broken=(--broken "suite timed out (KAZOO_TIMEOUT=${KAZOO_TIMEOUT:-1500}s); tests not reached are not counted") ;;
             *) broken=(--broken "kazoo runner exited with status $rc") ;;
         esac
     fi
-    set +e
+    rc=0
     python3 "$compat/lib/report.py" --suite kazoo --outcomes "$out/kazoo/kazoo-outcomes.txt" \
         --known "$compat/kazoo/known-failures.txt" --counts "$out/kazoo.counts" \
-        "${broken[@]+"${broken[@]}"}"
-    rc=$?
-    set -e
+        "${broken[@]+"${broken[@]}"}" || rc=$?
     ((rc == 0)) || failed_any=1
     add_counts "$out/kazoo.counts"
     echo "kazoo: log: $out/kazoo/kazoo-pytest.log"

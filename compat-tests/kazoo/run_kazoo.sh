@@ -12,7 +12,7 @@
 #        KAZOO_PYTEST_ARGS   extra pytest arguments, e.g. "-k 'not Gevent and not Eventlet'"
 # Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>) and DIR/kazoo-pytest.log.
 # Exit status: 0 when pytest finished (whatever the test results), 3 on a suite timeout,
-# 2 on a setup error.
+# 4 when zkrs fails the preflight (start + one kazoo session), 2 on a setup error.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -86,6 +86,16 @@ suite_timeout=${KAZOO_TIMEOUT:-1500}
 extra=()
 if [[ -n ${KAZOO_PYTEST_ARGS:-} ]]; then
     eval "extra=(${KAZOO_PYTEST_ARGS})"
+fi
+
+if [[ $candidate == zkrs ]]; then
+    # Fail fast when the server cannot even serve one session (see preflight.py).
+    if ! timeout -k 10 120 "$venv/bin/python" "$here/preflight.py" zkrs "$ZKRS_BIN" \
+        >"$out/kazoo-preflight.log" 2>&1; then
+        cat "$out/kazoo-preflight.log" >&2
+        echo "kazoo: zkrs failed the preflight; suite not run" >&2
+        exit 4
+    fi
 fi
 
 echo "kazoo: candidate=$candidate ports=$port_offset-$((port_offset + 4)) timeout=${suite_timeout}s log=$log"

@@ -8,7 +8,7 @@ several lines counts as failed if any of them is FAIL), and a known-failures fil
     <suite>: N passed, N failed
 
 then notes on known failures, known failures that now pass, and unexpected failures.
-Writes `<passed> <failed>` to --counts. Exit status 1 when a failure is not in the
+Writes `<passed> <failed>` to --counts. A run marked --broken counts one extra failure. Exit status 1 when a failure is not in the
 known-failures list (or the run itself was marked broken with --broken), else 0.
 """
 
@@ -81,7 +81,10 @@ def main():
     used = {known_reason(t)[0] for t in failed + passed if known_reason(t)}
     unused = [p for p, _ in known if p not in used]
 
-    print("%s: %d passed, %d failed" % (args.suite, len(passed), len(failed)))
+    # A run that broke (timeout, could not start) counts as one more failure, so the
+    # totals never look green when a suite did not really run.
+    n_failed = len(failed) + (1 if args.broken else 0)
+    print("%s: %d passed, %d failed" % (args.suite, len(passed), n_failed))
     if skipped:
         print("%s: (%d skipped, not counted)" % (args.suite, len(skipped)))
     if expected:
@@ -93,13 +96,15 @@ def main():
         if order:
             print("%s: NOTE: known-failures entry matches no test that ran: %s"
                   % (args.suite, p))
-    for t in unexpected:
+    for t in unexpected[:40]:
         print("%s: UNEXPECTED FAILURE: %s" % (args.suite, t))
+    if len(unexpected) > 40:
+        print("%s: ... and %d more unexpected failures" % (args.suite, len(unexpected) - 40))
     if args.broken:
         print("%s: ERROR: %s" % (args.suite, args.broken))
     if args.counts:
         with open(args.counts, "w") as f:
-            f.write("%d %d\n" % (len(passed), len(failed)))
+            f.write("%d %d\n" % (len(passed), n_failed))
     return 1 if unexpected or args.broken else 0
 
 

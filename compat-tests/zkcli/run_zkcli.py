@@ -314,7 +314,8 @@ def run_side(kind, zkrs_bin, case_files, root, out_dir, label):
         except RuntimeError as e:
             if kind == "reference":
                 raise
-            print("zkcli: %s" % e, flush=True)
+            print("zkcli: %s server failed to start (log: %s/%s-server.log): %s"
+                  % (kind, out_dir, label, str(e).split(";")[0]), flush=True)
             return results, server.log_path
         for case in case_files:
             name = os.path.splitext(os.path.basename(case))[0]
