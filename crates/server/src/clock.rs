@@ -1,0 +1,45 @@
+//! The one place that reads the clocks. Everything else gets time as arguments.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::core::Now;
+
+/// A monotonic origin plus the wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    origin: Instant,
+}
+
+impl Clock {
+    /// Starts the monotonic clock. Its origin is the process start, so monotonic
+    /// milliseconds are small and session ids (which mix them in) look like ZooKeeper's.
+    pub fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+
+    /// Reads both clocks.
+    pub fn now(&self) -> Now {
+        let wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        // Offset by the wall clock at start so session ids differ across restarts, as
+        // ZooKeeper's (which use System.nanoTime) do in practice.
+        Now {
+            mono_ms: self.origin.elapsed().as_millis() as u64,
+            wall_ms,
+        }
+    }
+
+    /// The instant at monotonic time `mono_ms`.
+    pub fn instant_at(&self, mono_ms: u64) -> Instant {
+        self.origin + std::time::Duration::from_millis(mono_ms)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,844 @@
+//! `ServerCore`: sessions, Prep, the commit gate and Apply, as one synchronous, sans-IO state
+//! machine. Counterpart of `ZooKeeperServer` (connect handling, `processPacket`,
+//! `submitRequest`) + `SessionTrackerImpl`'s expirer + the standalone processor chain
+//! (`PrepRequestProcessor` -> `SyncRequestProcessor` -> `FinalRequestProcessor`) +
+//! `ContainerManager`.
+//!
+//! The runtime feeds [`Input`]s through [`ServerCore::handle`], executes the [`Output`]s it
+//! collects with [`ServerCore::poll_output`], and calls [`ServerCore::handle_timeout`] when
+//! [`ServerCore::poll_timeout`] says so. The core owns no socket, clock, thread or RNG.
+//!
+//! Ordering contract (structural, not a caller duty):
+//! - A write is applied, and its reply sent, only after [`Input::LogSynced`] covers its zxid.
+//! - Replies leave in request order per session: a read waits behind its session's earlier
+//!   writes (`CommitProcessor`'s rule); reads of other sessions do not wait.
+//! - Watch events produced by a txn are emitted before that txn's reply.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use datatree::{DataTree, WatchEvent};
+use jute_codec::records::{ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse};
+use jute_codec::request::Request;
+use jute_codec::txn_body::{TxnBody, TxnEntry};
+use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
+use tracing::{debug, info, warn};
+
+use crate::metrics::ServerStats;
+use crate::pipeline::apply::{self, ReadContext};
+use crate::pipeline::pending::Pending;
+use crate::pipeline::prep::{self, PrepContext};
+use crate::session::{self, SessionId, SessionTracker};
+
+/// Identifies one client connection.
+pub type ConnId = u64;
+
+/// The reply xid ZooKeeper uses for notifications.
+const NOTIFICATION_XID: i32 = -1;
+
+/// Both clocks, read once by the runtime per batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic milliseconds (expiry).
+    pub mono_ms: u64,
+    /// Wall-clock milliseconds since the epoch (txn times).
+    pub wall_ms: i64,
+}
+
+/// Settings the core needs (a subset of zoo.cfg and system properties).
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Server id placed in the top byte of session ids (1 when standalone, as ZooKeeper).
+    pub server_id: i64,
+    /// tickTime.
+    pub tick_time_ms: u64,
+    /// minSessionTimeout.
+    pub session_timeout_ms_min: u32,
+    /// maxSessionTimeout.
+    pub session_timeout_ms_max: u32,
+    /// `zookeeper.extendedTypesEnabled`.
+    pub extended_types_enabled: bool,
+    /// reconfigEnabled.
+    pub reconfig_enabled: bool,
+    /// `zookeeper.DigestAuthenticationProvider.superDigest`.
+    pub super_digest: Option<String>,
+    /// `znode.container.checkIntervalMs`.
+    pub container_check_interval_ms: u64,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            server_id: 1,
+            tick_time_ms: 2000,
+            session_timeout_ms_min: 4000,
+            session_timeout_ms_max: 40000,
+            extended_types_enabled: false,
+            reconfig_enabled: false,
+            super_digest: None,
+            container_check_interval_ms: 60_000,
+        }
+    }
+}
+
+/// What the runtime tells the core.
+#[derive(Debug)]
+pub enum Input {
+    /// A connection sent its ConnectRequest.
+    Connect {
+        /// The connection.
+        conn: ConnId,
+        /// The request.
+        req: ConnectRequest,
+        /// The client's IP address, for the `ip` auth scheme.
+        client_ip: String,
+    },
+    /// A connection sent a request frame after the handshake.
+    Packet {
+        /// The connection.
+        conn: ConnId,
+        /// The request header's xid.
+        xid: i32,
+        /// The request header's type.
+        op: i32,
+        /// The decoded body, or why it could not be decoded.
+        body: Result<Request, DecodeError>,
+    },
+    /// A connection closed.
+    Disconnected {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The log made every txn up to this zxid durable.
+    LogSynced {
+        /// Highest durable zxid.
+        up_to: i64,
+    },
+}
+
+/// What the core asks the runtime to do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Write these bytes (complete frames) to the connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// Framed bytes.
+        bytes: Bytes,
+    },
+    /// Close the connection after everything sent before.
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Append this txn to the log, then report [`Input::LogSynced`].
+    AppendLog(TxnEntry),
+}
+
+/// A request waiting in its session's queue.
+#[derive(Debug)]
+enum Queued {
+    /// A prepared write, waiting to be committed.
+    Write { zxid: i64 },
+    /// A read waiting for the session's earlier writes.
+    Read {
+        conn: ConnId,
+        xid: i32,
+        req: Request,
+        received_ms: u64,
+    },
+}
+
+/// Who is waiting for a prepared txn.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// A client request: reply on `conn`.
+    Client {
+        conn: ConnId,
+        xid: i32,
+        op: OpCode,
+        received_ms: u64,
+    },
+    /// A createSession: answer the handshake on `conn`.
+    CreateSession { conn: ConnId, old_client: bool },
+    /// A closeSession: reply (if `xid` is some) and close `conn`.
+    CloseSession {
+        conn: Option<ConnId>,
+        xid: Option<i32>,
+    },
+    /// The server's own request (container cleanup): nobody to answer.
+    Internal,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    entry: TxnEntry,
+    origin: Origin,
+}
+
+#[derive(Debug)]
+struct Conn {
+    session: Option<SessionId>,
+    auth_ids: Vec<Id>,
+    old_client: bool,
+}
+
+/// The server's single-writer core.
+#[derive(Debug)]
+pub struct ServerCore {
+    cfg: CoreConfig,
+    tree: DataTree,
+    pending: Pending,
+    sessions: SessionTracker,
+    conns: HashMap<ConnId, Conn>,
+    session_conn: HashMap<SessionId, ConnId>,
+    queues: HashMap<SessionId, VecDeque<Queued>>,
+    in_flight: BTreeMap<i64, InFlight>,
+    last_zxid: i64,
+    next_container_check_ms: u64,
+    output: VecDeque<Output>,
+    stats: ServerStats,
+}
+
+impl ServerCore {
+    /// A core over `tree` (fresh or recovered) whose last logged zxid is `last_zxid`.
+    pub fn new(cfg: CoreConfig, tree: DataTree, now: Now) -> Self {
+        let last_zxid = tree.last_processed_zxid();
+        let first_id = session::initial_session_id(cfg.server_id, now.mono_ms);
+        let sessions = SessionTracker::new(first_id, cfg.tick_time_ms);
+        let next_container_check_ms = now.mono_ms + cfg.container_check_interval_ms;
+        Self {
+            cfg,
+            tree,
+            pending: Pending::new(),
+            sessions,
+            conns: HashMap::new(),
+            session_conn: HashMap::new(),
+            queues: HashMap::new(),
+            in_flight: BTreeMap::new(),
+            last_zxid,
+            next_container_check_ms,
+            output: VecDeque::new(),
+            stats: ServerStats::default(),
+        }
+    }
+
+    /// The tree (for 4lw and tests).
+    pub fn tree(&self) -> &DataTree {
+        &self.tree
+    }
+
+    /// The live sessions.
+    pub fn sessions(&self) -> &SessionTracker {
+        &self.sessions
+    }
+
+    /// Counters behind `srvr`.
+    pub fn stats(&self) -> &ServerStats {
+        &self.stats
+    }
+
+    /// Counters behind `srvr`, for the runtime to update connection counts.
+    pub fn stats_mut(&mut self) -> &mut ServerStats {
+        &mut self.stats
+    }
+
+    /// The counters with the live figures filled in (`srvr`, `stat`).
+    pub fn stats_snapshot(&self, connections: usize) -> ServerStats {
+        let mut s = self.stats.clone();
+        s.outstanding_requests = self.outstanding() as u64;
+        s.last_processed_zxid = self.tree.last_processed_zxid();
+        s.node_count = self.tree.node_count() as u64;
+        s.alive_connections = connections as u64;
+        s
+    }
+
+    /// Number of open client connections that completed or started a handshake.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Prepared writes not yet committed (`Outstanding` in `srvr`).
+    pub fn outstanding(&self) -> usize {
+        self.in_flight.len() + self.queues.values().map(VecDeque::len).sum::<usize>()
+    }
+
+    /// The next output to execute, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.output.pop_front()
+    }
+
+    /// The next monotonic time at which [`ServerCore::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let expiry = self.sessions.next_expiry_ms();
+        Some(expiry.map_or(self.next_container_check_ms, |e| {
+            e.min(self.next_container_check_ms)
+        }))
+    }
+
+    /// Feeds one input.
+    pub fn handle(&mut self, now: Now, input: Input) {
+        match input {
+            Input::Connect {
+                conn,
+                req,
+                client_ip,
+            } => self.handle_connect(now, conn, req, client_ip),
+            Input::Packet {
+                conn,
+                xid,
+                op,
+                body,
+            } => self.handle_packet(now, conn, xid, op, body),
+            Input::Disconnected { conn } => self.handle_disconnected(conn),
+            Input::LogSynced { up_to } => self.handle_log_synced(now, up_to),
+        }
+    }
+
+    /// Expires sessions whose time has come and deletes empty containers and expired TTL
+    /// nodes (`SessionTrackerImpl.run`, `ContainerManager.checkContainers`).
+    pub fn handle_timeout(&mut self, now: Now) {
+        for id in self.sessions.take_expired(now.mono_ms) {
+            info!(
+                "Expiring session 0x{id:x}, timeout of {}ms exceeded",
+                self.session_timeout(id)
+            );
+            let conn = self.session_conn.get(&id).copied();
+            self.prepare_close(now, id, 0, Origin::CloseSession { conn, xid: None });
+        }
+        if now.mono_ms >= self.next_container_check_ms {
+            self.next_container_check_ms = now.mono_ms + self.cfg.container_check_interval_ms;
+            for path in self.tree.containers_and_ttls_to_delete(now.wall_ms) {
+                let req = Request::DeleteContainer(Bytes::from(path.into_bytes()));
+                let entry = self.prepare_request(now, 0, 0, &req, &[]);
+                self.submit(entry, Origin::Internal);
+            }
+        }
+    }
+
+    fn session_timeout(&self, id: SessionId) -> u32 {
+        self.sessions.get(id).map_or(0, |s| s.timeout_ms)
+    }
+
+    // ----- handshake -----------------------------------------------------------------------
+
+    fn handle_connect(&mut self, now: Now, conn: ConnId, req: ConnectRequest, client_ip: String) {
+        let old_client = req.read_only.is_none();
+        let last = self.tree.last_processed_zxid();
+        if req.last_zxid_seen > last {
+            info!(
+                "Refusing session request for client {client_ip} as it has seen zxid 0x{:x} our last zxid is 0x{last:x} client must try another server",
+                req.last_zxid_seen
+            );
+            self.output.push_back(Output::Close { conn });
+            return;
+        }
+        let timeout = req.time_out.clamp(
+            self.cfg.session_timeout_ms_min as i32,
+            self.cfg.session_timeout_ms_max as i32,
+        ) as u32;
+        // ZK-COMPAT: NIOServerCnxn adds ip:<address> to every connection's auth info.
+        let ip_id = datatree::acl::ip_id(&client_ip);
+        self.conns.insert(
+            conn,
+            Conn {
+                session: None,
+                auth_ids: vec![ip_id],
+                old_client,
+            },
+        );
+        if req.session_id == 0 {
+            let id = self.sessions.next_id();
+            self.sessions.add(id, timeout, Vec::new(), now.mono_ms);
+            self.attach(conn, id);
+            let entry =
+                prep::prepare_create_session(id, timeout as i32, 0, self.next_zxid(), now.wall_ms);
+            self.submit(entry, Origin::CreateSession { conn, old_client });
+        } else {
+            self.reopen_session(now, conn, req.session_id, req.passwd.as_deref(), timeout);
+        }
+    }
+
+    /// `ZooKeeperServer.reopenSession` / `revalidateSession`.
+    fn reopen_session(
+        &mut self,
+        now: Now,
+        conn: ConnId,
+        id: SessionId,
+        passwd: Option<&[u8]>,
+        timeout: u32,
+    ) {
+        let pass_ok = passwd == Some(&session::password(id)[..]);
+        let valid = pass_ok && self.sessions.touch(id, timeout, now.mono_ms);
+        if !pass_ok {
+            warn!("Incorrect password for session 0x{id:x}");
+        }
+        let old_client = self.conns.get(&conn).is_some_and(|c| c.old_client);
+        if valid {
+            if let Some(s) = self.sessions.get_mut(id) {
+                s.timeout_ms = timeout;
+            }
+            if let Some(old) = self.session_conn.get(&id).copied() {
+                if old != conn {
+                    // ZK-COMPAT: ZooKeeperServer.processConnectRequest closes the session's
+                    // previous connection (CLIENT_RECONNECT); its watches go with it.
+                    self.detach(old);
+                    self.conns.remove(&old);
+                    self.output.push_back(Output::Close { conn: old });
+                }
+            }
+            self.attach(conn, id);
+            self.send_connect_response(conn, timeout as i32, id, session::password(id), old_client);
+        } else {
+            info!("Invalid session 0x{id:x} for client, probably expired");
+            self.send_connect_response(conn, 0, 0, [0; 16], old_client);
+            self.conns.remove(&conn);
+            self.output.push_back(Output::Close { conn });
+        }
+    }
+
+    fn attach(&mut self, conn: ConnId, id: SessionId) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.session = Some(id);
+        }
+        self.session_conn.insert(id, conn);
+    }
+
+    /// Forgets `conn` as its session's connection and drops that connection's watches.
+    fn detach(&mut self, conn: ConnId) {
+        let Some(id) = self.conns.get(&conn).and_then(|c| c.session) else {
+            return;
+        };
+        if self.session_conn.get(&id) == Some(&conn) {
+            self.session_conn.remove(&id);
+            self.tree.watches().remove_session(id);
+        }
+    }
+
+    fn send_connect_response(
+        &mut self,
+        conn: ConnId,
+        timeout: i32,
+        id: SessionId,
+        passwd: [u8; 16],
+        old_client: bool,
+    ) {
+        let rsp = ConnectResponse {
+            protocol_version: 0,
+            time_out: timeout,
+            session_id: id,
+            passwd: Some(Bytes::copy_from_slice(&passwd)),
+            // ZK-COMPAT: ZooKeeperServer.finishSessionInit: old clients get no readOnly byte.
+            read_only: if old_client { None } else { Some(false) },
+        };
+        self.send_record(conn, &rsp);
+    }
+
+    fn handle_disconnected(&mut self, conn: ConnId) {
+        self.detach(conn);
+        self.conns.remove(&conn);
+    }
+
+    // ----- requests ------------------------------------------------------------------------
+
+    fn handle_packet(
+        &mut self,
+        now: Now,
+        conn: ConnId,
+        xid: i32,
+        op: i32,
+        body: Result<Request, DecodeError>,
+    ) {
+        self.stats.packets_received += 1;
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let Some(session) = c.session else {
+            // A request before the handshake finished: ZooKeeper disables receive until then.
+            self.output.push_back(Output::Close { conn });
+            return;
+        };
+        let Some(s) = self.sessions.get(session) else {
+            debug!("Dropping request 0x{xid:x}: no session 0x{session:x}");
+            return;
+        };
+        if s.closing {
+            debug!("Dropping request from closing session 0x{session:x}");
+            return;
+        }
+        let timeout = s.timeout_ms;
+        self.sessions.touch(session, timeout, now.mono_ms);
+
+        let op = match OpCode::try_from(op) {
+            Ok(op) if is_client_op(op) => op,
+            _ => {
+                // ZK-COMPAT: UnimplementedRequestProcessor: UNIMPLEMENTED with zxid -1, then
+                // the connection closes.
+                warn!("Received packet at server of unknown type {op}");
+                self.send_reply(conn, xid, -1, ErrorCode::Unimplemented.as_i32(), &[]);
+                self.output.push_back(Output::Close { conn });
+                return;
+            }
+        };
+        match op {
+            OpCode::Auth => self.handle_auth(conn, xid, body),
+            OpCode::Sasl => {
+                // ZK-COMPAT: ZooKeeperServer.processSasl without a SASL server: OK and a null
+                // token.
+                let mut b = BytesMut::new();
+                SetSaslResponse { token: None }.encode(&mut b);
+                self.send_reply(conn, xid, 0, 0, &b);
+            }
+            OpCode::CloseSession => {
+                self.sessions.set_closing(session);
+                self.prepare_close(
+                    now,
+                    session,
+                    xid,
+                    Origin::CloseSession {
+                        conn: Some(conn),
+                        xid: Some(xid),
+                    },
+                );
+            }
+            op if op.is_write() => {
+                let auth = self
+                    .conns
+                    .get(&conn)
+                    .map(|c| c.auth_ids.clone())
+                    .unwrap_or_default();
+                let entry = match &body {
+                    Ok(req) => self.prepare_request(now, session, xid, req, &auth),
+                    Err(e) => {
+                        warn!(
+                            "Failed to decode request type {op:?} from session 0x{session:x}: {e}"
+                        );
+                        self.error_entry(now, session, xid, ErrorCode::MarshallingError)
+                    }
+                };
+                self.queues
+                    .entry(session)
+                    .or_default()
+                    .push_back(Queued::Write {
+                        zxid: entry.hdr.zxid,
+                    });
+                self.submit(
+                    entry,
+                    Origin::Client {
+                        conn,
+                        xid,
+                        op,
+                        received_ms: now.mono_ms,
+                    },
+                );
+            }
+            _ => match body {
+                Ok(req) => {
+                    let q = self.queues.entry(session).or_default();
+                    if q.is_empty() {
+                        self.serve_read(now, session, conn, xid, &req, now.mono_ms);
+                    } else {
+                        q.push_back(Queued::Read {
+                            conn,
+                            xid,
+                            req,
+                            received_ms: now.mono_ms,
+                        });
+                    }
+                }
+                Err(e) => {
+                    // ZK-COMPAT: FinalRequestProcessor answers an undecodable read with
+                    // MARSHALLINGERROR and keeps the connection.
+                    warn!("Failed to decode request type {op:?} from session 0x{session:x}: {e}");
+                    let zxid = self.tree.last_processed_zxid();
+                    self.send_reply(conn, xid, zxid, ErrorCode::MarshallingError.as_i32(), &[]);
+                }
+            },
+        }
+    }
+
+    /// `ZooKeeperServer.processPacket`'s auth branch: answered at once, outside the pipeline.
+    fn handle_auth(&mut self, conn: ConnId, xid: i32, body: Result<Request, DecodeError>) {
+        let result = match body {
+            Ok(Request::Auth(p)) => {
+                let auth = p.auth.as_deref().unwrap_or_default();
+                datatree::acl::authenticate(&p.scheme, auth, self.cfg.super_digest.as_deref())
+            }
+            _ => Err(ErrorCode::AuthFailed),
+        };
+        match result {
+            Ok(ids) => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    for id in ids {
+                        if !c.auth_ids.contains(&id) {
+                            c.auth_ids.push(id);
+                        }
+                    }
+                }
+                self.send_reply(conn, xid, 0, 0, &[]);
+            }
+            Err(code) => {
+                warn!("Authentication failed for connection {conn}");
+                self.send_reply(conn, xid, 0, code.as_i32(), &[]);
+                self.output.push_back(Output::Close { conn });
+            }
+        }
+    }
+
+    fn next_zxid(&mut self) -> i64 {
+        self.last_zxid += 1;
+        self.last_zxid
+    }
+
+    fn prepare_request(
+        &mut self,
+        now: Now,
+        session: SessionId,
+        xid: i32,
+        req: &Request,
+        auth: &[Id],
+    ) -> TxnEntry {
+        let zxid = self.next_zxid();
+        let ctx = PrepContext {
+            session_id: session,
+            cxid: xid,
+            zxid,
+            now_ms: now.wall_ms,
+            auth_ids: auth,
+            extended_types_enabled: self.cfg.extended_types_enabled,
+            reconfig_enabled: self.cfg.reconfig_enabled,
+        };
+        prep::prepare(req, &ctx, &mut self.pending, &self.tree)
+    }
+
+    fn error_entry(&mut self, now: Now, session: SessionId, xid: i32, code: ErrorCode) -> TxnEntry {
+        let zxid = self.next_zxid();
+        TxnEntry {
+            hdr: jute_codec::records::TxnHeader {
+                client_id: session,
+                cxid: xid,
+                zxid,
+                time: now.wall_ms,
+                r#type: OpCode::Error.as_i32(),
+            },
+            body: TxnBody::Error(jute_codec::records::ErrorTxn { err: code.as_i32() }),
+            digest: None,
+        }
+    }
+
+    fn prepare_close(&mut self, now: Now, session: SessionId, xid: i32, origin: Origin) {
+        let zxid = self.next_zxid();
+        let entry = prep::prepare_close_session(
+            session,
+            xid,
+            zxid,
+            now.wall_ms,
+            &mut self.pending,
+            &self.tree,
+        );
+        if origin_has_conn_reply(&origin) {
+            self.queues
+                .entry(session)
+                .or_default()
+                .push_back(Queued::Write { zxid });
+        }
+        self.submit(entry, origin);
+    }
+
+    fn submit(&mut self, entry: TxnEntry, origin: Origin) {
+        let zxid = entry.hdr.zxid;
+        assert!(
+            !self.in_flight.contains_key(&zxid),
+            "zxid 0x{zxid:x} prepared twice"
+        );
+        self.output.push_back(Output::AppendLog(entry.clone()));
+        self.in_flight.insert(zxid, InFlight { entry, origin });
+    }
+
+    fn serve_read(
+        &mut self,
+        now: Now,
+        session: SessionId,
+        conn: ConnId,
+        xid: i32,
+        req: &Request,
+        received_ms: u64,
+    ) {
+        let last_zxid = self.tree.last_processed_zxid();
+        if matches!(req, Request::Ping) {
+            self.send_reply(conn, xid, last_zxid, 0, &[]);
+            return;
+        }
+        let auth = self
+            .conns
+            .get(&conn)
+            .map(|c| c.auth_ids.clone())
+            .unwrap_or_default();
+        let ctx = ReadContext {
+            session_id: session,
+            auth_ids: &auth,
+            last_zxid,
+        };
+        let reply = apply::read(req, &ctx, &mut self.tree);
+        self.deliver_events(&reply.events);
+        self.send_reply(conn, xid, last_zxid, reply.err, &reply.body);
+        self.stats
+            .record_latency(now.mono_ms.saturating_sub(received_ms));
+    }
+
+    // ----- commit and apply ----------------------------------------------------------------
+
+    fn handle_log_synced(&mut self, now: Now, up_to: i64) {
+        while let Some(entry) = self.in_flight.first_entry() {
+            if *entry.key() > up_to {
+                break;
+            }
+            let f = entry.remove();
+            self.commit(now, f);
+        }
+    }
+
+    /// Applies one durable txn and answers whoever waits for it (`FinalRequestProcessor`).
+    fn commit(&mut self, now: Now, f: InFlight) {
+        let zxid = f.entry.hdr.zxid;
+        let outcome = self.tree.apply(&f.entry.hdr, &f.entry.body);
+        self.pending.prune(zxid);
+        self.deliver_events(&outcome.events);
+        let session = f.entry.hdr.client_id;
+        match f.origin {
+            Origin::Client {
+                conn,
+                xid,
+                op,
+                received_ms,
+            } => {
+                let reply = apply::write_reply(op, &outcome.result);
+                self.send_reply(conn, xid, zxid, reply.err, &reply.body);
+                self.stats
+                    .record_latency(now.mono_ms.saturating_sub(received_ms));
+                self.finish_write(now, session, zxid);
+            }
+            Origin::CreateSession { conn, old_client } => {
+                let timeout = self.session_timeout(session) as i32;
+                if self.conns.contains_key(&conn) {
+                    self.send_connect_response(
+                        conn,
+                        timeout,
+                        session,
+                        session::password(session),
+                        old_client,
+                    );
+                }
+                self.finish_write(now, session, zxid);
+            }
+            Origin::CloseSession { conn, xid } => {
+                if let (Some(conn), Some(xid)) = (conn, xid) {
+                    self.send_reply(conn, xid, zxid, 0, &[]);
+                }
+                if let Some(conn) = conn {
+                    self.detach(conn);
+                    self.conns.remove(&conn);
+                    self.output.push_back(Output::Close { conn });
+                }
+                if let Some(c) = self.session_conn.remove(&session) {
+                    self.conns.remove(&c);
+                    self.output.push_back(Output::Close { conn: c });
+                }
+                self.tree.watches().remove_session(session);
+                self.sessions.remove(session);
+                self.queues.remove(&session);
+            }
+            Origin::Internal => {}
+        }
+    }
+
+    /// Pops the committed write off its session's queue and serves the reads behind it.
+    fn finish_write(&mut self, now: Now, session: SessionId, zxid: i64) {
+        let Some(q) = self.queues.get_mut(&session) else {
+            return;
+        };
+        match q.pop_front() {
+            Some(Queued::Write { zxid: z }) => {
+                assert_eq!(z, zxid, "session 0x{session:x} committed out of order");
+            }
+            other => panic!(
+                "session 0x{session:x}: expected write 0x{zxid:x} at queue front, found {other:?}"
+            ),
+        }
+        while let Some(Queued::Read { .. }) = self.queues.get(&session).and_then(VecDeque::front) {
+            let Some(Queued::Read {
+                conn,
+                xid,
+                req,
+                received_ms,
+            }) = self.queues.get_mut(&session).and_then(VecDeque::pop_front)
+            else {
+                unreachable!("front was a read");
+            };
+            if self.conns.contains_key(&conn) {
+                self.serve_read(now, session, conn, xid, &req, received_ms);
+            }
+        }
+        if self.queues.get(&session).is_some_and(VecDeque::is_empty) {
+            self.queues.remove(&session);
+        }
+    }
+
+    // ----- sending -------------------------------------------------------------------------
+
+    fn deliver_events(&mut self, events: &[WatchEvent]) {
+        for ev in events {
+            let Some(&conn) = self.session_conn.get(&ev.session) else {
+                continue;
+            };
+            let mut b = BytesMut::with_capacity(32 + ev.event.path.len());
+            b.put_i32(0);
+            ReplyHeader {
+                xid: NOTIFICATION_XID,
+                zxid: -1,
+                err: 0,
+            }
+            .encode(&mut b);
+            ev.event.encode(&mut b);
+            self.push_frame(conn, b);
+        }
+    }
+
+    fn send_reply(&mut self, conn: ConnId, xid: i32, zxid: i64, err: i32, body: &[u8]) {
+        let mut b = BytesMut::with_capacity(4 + 16 + body.len());
+        b.put_i32(0);
+        ReplyHeader { xid, zxid, err }.encode(&mut b);
+        b.put_slice(body);
+        self.push_frame(conn, b);
+    }
+
+    fn send_record<R: Record>(&mut self, conn: ConnId, r: &R) {
+        let mut b = BytesMut::with_capacity(4 + r.encoded_len());
+        b.put_i32(0);
+        r.encode(&mut b);
+        self.push_frame(conn, b);
+    }
+
+    /// Fills in the length prefix reserved at the front of `b` and queues the frame.
+    fn push_frame(&mut self, conn: ConnId, mut b: BytesMut) {
+        let len = (b.len() - 4) as i32;
+        b[..4].copy_from_slice(&len.to_be_bytes());
+        self.stats.packets_sent += 1;
+        self.output.push_back(Output::Send {
+            conn,
+            bytes: b.freeze(),
+        });
+    }
+}
+
+fn origin_has_conn_reply(origin: &Origin) -> bool {
+    matches!(origin, Origin::CloseSession { xid: Some(_), .. })
+}
+
+/// `Request.isValid` plus the two opcodes `processPacket` handles itself (auth, sasl).
+fn is_client_op(op: OpCode) -> bool {
+    !matches!(
+        op,
+        OpCode::Notification | OpCode::Error | OpCode::CreateSession
+    )
+}
