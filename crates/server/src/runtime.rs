@@ -95,7 +95,9 @@ pub struct ServerInfo {
 /// Runs a standalone server on `listener` until `shutdown` flips to true.
 pub async fn serve(listener: TcpListener, cfg: ServeConfig, shutdown: watch::Receiver<bool>) {
     let clock = Clock::new();
-    let tree = datatree::DataTree::new();
+    let tree = datatree::DataTree::with_config(datatree::tree::TreeConfig {
+        extended_types_enabled: cfg.core.extended_types_enabled,
+    });
     let core = ServerCore::new(cfg.core.clone(), tree, clock.now());
     let (core_tx, core_rx) = mpsc::channel(64 * 1024);
     let settings = ConnSettings {
