@@ -385,3 +385,14 @@ async fn ruok_answers_imok_and_srvr_reports_standalone_mode() {
     assert!(srvr.contains("Mode: standalone"), "{srvr}");
     assert!(srvr.starts_with("Zookeeper version: 3.8"), "{srvr}");
 }
+
+#[tokio::test]
+async fn envi_reports_a_3_8_0_compatible_version_first() {
+    let srv = TestServer::start().await;
+    let envi = srv.four_letter("envi").await;
+    assert!(
+        envi.starts_with("Environment:\nzookeeper.version=3.8.0-"),
+        "{envi}"
+    );
+    assert!(envi.contains("\nos.name="), "{envi}");
+}

@@ -342,8 +342,86 @@ pub fn respond(word: FourLetter, whitelist: &Whitelist, stats: &ServerStats) -> 
         FourLetter::Srvr => format_srvr(stats),
         FourLetter::Stat => format_stat(stats, &[]),
         FourLetter::Isro => isro_reply(stats.mode).to_owned(),
+        FourLetter::Envi => format_envi(&environment()),
         _ => String::new(),
     }
+}
+
+/// The text of `envi` (`EnvCommand`): `Environment:` then one `key=value` line per entry.
+pub fn format_envi(entries: &[(&'static str, String)]) -> String {
+    let mut out = String::from("Environment:\n");
+    for (k, v) in entries {
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+        out.push('\n');
+    }
+    out
+}
+
+/// The entries of `envi`, with the keys and order of ZooKeeper's `Environment.list()`.
+/// zkrs is no JVM: the `java.*` keys print `<NA>`, as Java does for an unset property, and
+/// the `os.memory.*` figures describe this process and machine (MB).
+pub fn environment() -> Vec<(&'static str, String)> {
+    let na = || "<NA>".to_owned();
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_owned()).ok();
+    let env = |k: &str| std::env::var(k).ok();
+    let meminfo_mb = |key: &str| -> Option<u64> {
+        let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = text.lines().find(|l| l.starts_with(key))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024)
+    };
+    let rss_mb = read("/proc/self/statm")
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .map(|pages| pages * 4096 / (1024 * 1024));
+    let mb = |v: Option<u64>| v.map_or_else(na, |v| format!("{v}MB"));
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        other => other,
+    };
+    vec![
+        ("zookeeper.version", full_version()),
+        (
+            "host.name",
+            read("/proc/sys/kernel/hostname").unwrap_or_else(na),
+        ),
+        ("java.version", na()),
+        ("java.vendor", na()),
+        ("java.home", na()),
+        ("java.class.path", na()),
+        ("java.library.path", na()),
+        ("java.io.tmpdir", std::env::temp_dir().display().to_string()),
+        ("java.compiler", na()),
+        (
+            "os.name",
+            if cfg!(target_os = "linux") {
+                "Linux".into()
+            } else {
+                std::env::consts::OS.into()
+            },
+        ),
+        ("os.arch", arch.to_owned()),
+        (
+            "os.version",
+            read("/proc/sys/kernel/osrelease").unwrap_or_else(na),
+        ),
+        ("user.name", env("USER").unwrap_or_else(na)),
+        ("user.home", env("HOME").unwrap_or_else(na)),
+        (
+            "user.dir",
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| na()),
+        ),
+        ("os.memory.free", mb(meminfo_mb("MemAvailable:"))),
+        ("os.memory.max", mb(meminfo_mb("MemTotal:"))),
+        ("os.memory.total", mb(rss_mb)),
+    ]
 }
 
 /// The reply to `isro`: `ro` on a read-only server, `rw` otherwise, without a
