@@ -137,7 +137,7 @@ pub enum Output {
 
 /// A request waiting in its session's queue.
 #[derive(Debug)]
-enum Queued {
+pub(crate) enum Queued {
     /// A prepared write, waiting to be committed.
     Write { zxid: i64 },
     /// A read waiting for the session's earlier writes.
@@ -151,7 +151,7 @@ enum Queued {
 
 /// Who is waiting for a prepared txn.
 #[derive(Debug, Clone, Copy)]
-enum Origin {
+pub(crate) enum Origin {
     /// A client request: reply on `conn`.
     Client {
         conn: ConnId,
@@ -171,33 +171,34 @@ enum Origin {
 }
 
 #[derive(Debug)]
-struct InFlight {
+pub(crate) struct InFlight {
     entry: TxnEntry,
     origin: Origin,
 }
 
 #[derive(Debug)]
-struct Conn {
-    session: Option<SessionId>,
-    auth_ids: Vec<Id>,
-    old_client: bool,
+pub(crate) struct Conn {
+    pub(crate) session: Option<SessionId>,
+    pub(crate) auth_ids: Vec<Id>,
+    pub(crate) old_client: bool,
 }
 
-/// The server's single-writer core.
+/// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
+/// persistence modules can read state without a getter per figure; only this module mutates.
 #[derive(Debug)]
 pub struct ServerCore {
-    cfg: CoreConfig,
-    tree: DataTree,
-    pending: Pending,
-    sessions: SessionTracker,
-    conns: HashMap<ConnId, Conn>,
-    session_conn: HashMap<SessionId, ConnId>,
-    queues: HashMap<SessionId, VecDeque<Queued>>,
-    in_flight: BTreeMap<i64, InFlight>,
-    last_zxid: i64,
-    next_container_check_ms: u64,
-    output: VecDeque<Output>,
-    stats: ServerStats,
+    pub(crate) cfg: CoreConfig,
+    pub(crate) tree: DataTree,
+    pub(crate) pending: Pending,
+    pub(crate) sessions: SessionTracker,
+    pub(crate) conns: HashMap<ConnId, Conn>,
+    pub(crate) session_conn: HashMap<SessionId, ConnId>,
+    pub(crate) queues: HashMap<SessionId, VecDeque<Queued>>,
+    pub(crate) in_flight: BTreeMap<i64, InFlight>,
+    pub(crate) last_zxid: i64,
+    pub(crate) next_container_check_ms: u64,
+    pub(crate) output: VecDeque<Output>,
+    pub(crate) stats: ServerStats,
 }
 
 impl ServerCore {
