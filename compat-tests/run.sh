@@ -57,6 +57,7 @@ out=$(cd "$out" && pwd)
 # --- bounded child processes, stopped on exit ------------------------------------------
 child=
 on_exit() {
+    trap '' TERM INT
     if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then
         kill -TERM "$child" 2>/dev/null || true
         wait "$child" 2>/dev/null || true
@@ -94,7 +95,7 @@ add_counts() {
 }
 
 t_all=$SECONDS
-run_bounded 1800 - "$compat/setup.sh" || { echo "run.sh: compat-tests/setup.sh failed" >&2; exit 1; }
+run_bounded 900 - "$compat/setup.sh" || { echo "run.sh: compat-tests/setup.sh failed" >&2; exit 1; }
 
 if ((write_expected)); then
     run_bounded 600 - python3 "$compat/zkcli/run_zkcli.py" --write-expected --out "$out/zkcli"
@@ -109,7 +110,7 @@ if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo; }; then
     else
         ZKRS_BIN=$repo/target/release/zkrs
         t0=$SECONDS
-        if ! run_bounded 3600 "$out/cargo-build.log" cargo build --release -p server; then
+        if ! run_bounded 1800 "$out/cargo-build.log" cargo build --release -p server; then
             echo "run.sh: cargo build --release -p server FAILED; tail of $out/cargo-build.log:"
             tail -n 40 "$out/cargo-build.log"
             failed_any=1
@@ -128,7 +129,7 @@ fi
 if wants cargo; then
     t0=$SECONDS
     rc=0
-    run_bounded 3600 "$out/cargo-test.log" cargo test --workspace --no-fail-fast --color never || rc=$?
+    run_bounded 1200 "$out/cargo-test.log" cargo test --workspace --no-fail-fast --color never || rc=$?
     read -r p f < <(awk '/^test result: /{
             for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
         } END { print p + 0, f + 0 }' "$out/cargo-test.log")
@@ -152,7 +153,7 @@ if wants zkcli; then
         broken=(--broken "zkrs binary missing, suite not run")
     else
         rc=0
-        run_bounded 900 - python3 "$compat/zkcli/run_zkcli.py" --candidate "$candidate" \
+        run_bounded 600 - python3 "$compat/zkcli/run_zkcli.py" --candidate "$candidate" \
             --out "$out/zkcli" || rc=$?
         ((rc == 0)) || broken=(--broken "zkcli runner exited with status $rc")
     fi
@@ -175,12 +176,12 @@ if wants kazoo; then
     else
         # run_kazoo.sh bounds pytest itself (KAZOO_TIMEOUT); this is a backstop.
         rc=0
-        run_bounded $((${KAZOO_TIMEOUT:-1500} + 300)) - "$compat/kazoo/run_kazoo.sh" \
+        run_bounded $((${KAZOO_TIMEOUT:-1200} + 120)) - "$compat/kazoo/run_kazoo.sh" \
             --candidate "$candidate" --out "$out/kazoo" || rc=$?
         case $rc in
             0) ;;
             4) broken=(--broken "zkrs failed the preflight (start + one kazoo session); suite not run") ;;
-            3) broken=(--broken "suite timed out (KAZOO_TIMEOUT=${KAZOO_TIMEOUT:-1500}s); tests not reached are not counted") ;;
+            3) broken=(--broken "suite timed out (KAZOO_TIMEOUT=${KAZOO_TIMEOUT:-1200}s); tests not reached are not counted") ;;
             *) broken=(--broken "kazoo runner exited with status $rc") ;;
         esac
     fi

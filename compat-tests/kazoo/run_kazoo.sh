@@ -7,7 +7,7 @@
 # Usage: run_kazoo.sh [--candidate zkrs|reference] --out DIR [-- extra pytest args]
 # Env:   ZKRS_BIN            the zkrs binary (required for --candidate zkrs)
 #        COMPAT_VENV         python venv with kazoo + test deps (default compat-tests/.work/venv)
-#        KAZOO_TIMEOUT       whole-suite timeout in seconds (default 1500)
+#        KAZOO_TIMEOUT       whole-suite timeout in seconds (default 1200)
 #        KAZOO_TEST_TIMEOUT  per-test pytest-timeout in seconds (default 90)
 #        KAZOO_PYTEST_ARGS   extra pytest arguments, e.g. "-k 'not Gevent and not Eventlet'"
 # Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>) and DIR/kazoo-pytest.log.
@@ -54,6 +54,7 @@ esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/kazoo-suite.XXXXXX")
 pytest_pid=
 cleanup() {
+    trap '' TERM INT   # timeout(1) signals both us and our group: finish cleaning up
     if [[ -n $pytest_pid ]] && kill -0 "$pytest_pid" 2>/dev/null; then
         # timeout(1) leads its own process group: signal it, it forwards to the group.
         kill -TERM "$pytest_pid" 2>/dev/null || true
@@ -82,7 +83,7 @@ unset ZOOKEEPER_PATH ZOOKEEPER_JAAS_AUTH ZOOKEEPER_LOCAL_SESSION_RO ZOOKEEPER_OB
 mkdir -p "$work/tmp" "$work/run"
 export TMPDIR=$work/tmp   # the harness mkdtemp()s each server's working dir here
 
-suite_timeout=${KAZOO_TIMEOUT:-1500}
+suite_timeout=${KAZOO_TIMEOUT:-1200}
 extra=()
 if [[ -n ${KAZOO_PYTEST_ARGS:-} ]]; then
     eval "extra=(${KAZOO_PYTEST_ARGS})"

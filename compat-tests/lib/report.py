@@ -92,10 +92,9 @@ def main():
     for t in fixed:
         print("%s: NOTE: known failure now passes: %s (remove it from %s)"
               % (args.suite, t, args.known))
-    for p in unused:
-        if order:
-            print("%s: NOTE: known-failures entry matches no test that ran: %s"
-                  % (args.suite, p))
+    if unused and order:
+        print("%s: NOTE: %d known-failures entries match no test that ran: %s"
+              % (args.suite, len(unused), ", ".join(unused)))
     for t in unexpected[:40]:
         print("%s: UNEXPECTED FAILURE: %s" % (args.suite, t))
     if len(unexpected) > 40:

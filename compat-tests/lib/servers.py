@@ -24,13 +24,8 @@ JAVA_DIR = "/usr/share/java"
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference-jars.txt")) as _f:
     REFERENCE_JARS = [ln.strip() for ln in _f if ln.strip() and not ln.startswith("#")]
 
-LOG4J_PROPERTIES = """\
-log4j.rootLogger=INFO, CONSOLE
-log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
-log4j.appender.CONSOLE.Target=System.err
-log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
-log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n
-"""
+LOG4J_CONSOLE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "log4j-console.properties")
 
 _LIVE = []
 
@@ -91,11 +86,8 @@ class Server:
 
     def command(self):
         if self.kind == "reference":
-            log4j = os.path.join(self.workdir, "log4j.properties")
-            with open(log4j, "w") as f:
-                f.write(LOG4J_PROPERTIES)
             return (["java", "-cp", reference_classpath(),
-                     "-Dlog4j.configuration=file:" + log4j, "-Djava.awt.headless=true"]
+                     "-Dlog4j.configuration=file:" + LOG4J_CONSOLE, "-Djava.awt.headless=true"]
                     + self.props
                     + ["org.apache.zookeeper.server.quorum.QuorumPeerMain", self.cfg_path])
         if self.kind == "zkrs":
@@ -189,8 +181,10 @@ signal.signal(signal.SIGHUP, _on_signal)
 def port_block_free(base, count):
     for port in range(base, base + count):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            # Servers set SO_REUSEADDR too: ports in TIME_WAIT are usable.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind(("0.0.0.0", port))
             except OSError:
                 return False
     return True

@@ -114,6 +114,10 @@ def run_zkcli(case_path, port, workdir):
         os.killpg(proc.pid, 9)
         out, err = proc.communicate()
         err += b"\n[compat-tests: zkCli.sh timed out after %ds]\n" % CASE_TIMEOUT_S
+    finally:
+        if proc.poll() is None:  # interrupted (SIGTERM/SIGINT): take zkCli down with us
+            os.killpg(proc.pid, 9)
+            proc.wait()
     return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
