@@ -5,13 +5,18 @@ fresh from the same zoo.cfg; outputs are normalised and compared block by block.
 
 Each case file in cases/ is one zkCli.sh process (one session, commands piped on stdin).
 A line `## name` starts a block; each block is one test, passed when its normalised output
-is identical on both servers. Before every block the runner sends `sync /` (the sync
-callback runs on the client's event thread, after every watch event already received,
-so WATCHER:: text lands deterministically) and `ls -Z_block_<name>`, whose error text
-("Unrecognized option: -Z_block_<name>") is the block delimiter.
+is identical on both servers. stdout and stderr are captured separately (each is ordered;
+their interleaving is not). Before every block the runner sends:
+
+* `sync /`: its callback runs on the client's event thread, after every watch event
+  already received, so WATCHER:: text lands in the right block;
+* `ls -Z_block_<name>`: its error "Unrecognized option: -Z_block_<name>" delimits
+  blocks on stderr (needs a live session);
+* `history`: its dump, ending in that `ls` line, delimits blocks on stdout.
 
 Outcomes go to <out>/outcomes.txt as `PASS|FAIL <case>:<block>` lines; the normalised
-outputs and the per-block diffs are kept under <out>.
+outputs (reference.txt, candidate.txt), the per-block diffs (diff.txt), the raw outputs
+and the server logs are kept under <out>.
 """
 
 import argparse
@@ -62,8 +67,8 @@ def parse_case(path):
                 name = line[3:].strip()
                 if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
                     raise SystemExit("%s: bad block name %r" % (path, name))
-                if any(b == name for b, _ in blocks):
-                    raise SystemExit("%s: duplicate block %r" % (path, name))
+                if name in (PREAMBLE, "end") or any(b == name for b, _ in blocks):
+                    raise SystemExit("%s: duplicate or reserved block name %r" % (path, name))
                 blocks.append((name, []))
             elif line.startswith("#") or not line.strip():
                 continue
@@ -192,7 +197,7 @@ def order_events(events):
 def canonical_events(lines):
     """Move watch-event text after the main thread's output of the same stretch.
 
-    The event thread prints `println("\nWATCHER::")` and `println("\n" + event)` while
+    The event thread prints `println("\\nWATCHER::")` and `println("\\n" + event)` while
     the main thread prints command output. Each println is atomic (System.out is
     synchronized) but their interleaving is not. Up to the next line that is ordered
     after the event thread (the barrier's "Sync is OK"), the canonical order is:
@@ -345,7 +350,8 @@ def render(case_files, results):
     for case in case_files:
         name = os.path.splitext(os.path.basename(case))[0]
         _, blocks = parse_case(case)
-        for block in [PREAMBLE] + [b for b, _ in blocks] + ["end"]:
+        # ("end", after the last block, only holds the racy Closed event of `quit`.)
+        for block in [PREAMBLE] + [b for b, _ in blocks]:
             out.append("=== %s:%s" % (name, block))
             out.extend(results.get(name, {}).get(block, ["<missing>"]))
     return out
