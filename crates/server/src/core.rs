@@ -575,6 +575,7 @@ impl ServerCore {
                             c.auth_ids.push(id);
                         }
                     }
+                    session::order_like_java_set(&mut c.auth_ids);
                 }
                 self.send_reply(conn, xid, 0, 0, &[]);
             }

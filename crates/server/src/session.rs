@@ -243,3 +243,79 @@ mod tests {
         );
     }
 }
+
+/// Orders a connection's auth ids as ZooKeeper iterates them: `ServerCnxn.authInfo` is a set
+/// backed by a `ConcurrentHashMap`, so `whoAmI`, and the expansion of the `auth` ACL scheme,
+/// see the ids in hash-bucket order, not in the order they were added.
+///
+/// Ids keep insertion order within a bucket. Tables hold 16 buckets until 12 entries, then
+/// double (ZooKeeper's sets stay far below that in practice).
+pub fn order_like_java_set(ids: &mut [Id]) {
+    let mut table = 16usize;
+    while ids.len() >= table - table / 4 {
+        table *= 2;
+    }
+    ids.sort_by_key(|id| {
+        let h = java_id_hash(id);
+        // ConcurrentHashMap.spread
+        let spread = (h ^ ((h as u32) >> 16) as i32) & 0x7fff_ffff;
+        spread as usize & (table - 1)
+    });
+}
+
+/// `Id.hashCode()` as Jute generates it: `37 * (37 * 17 + scheme.hashCode()) + id.hashCode()`.
+fn java_id_hash(id: &Id) -> i32 {
+    let mut result: i32 = 17;
+    result = result
+        .wrapping_mul(37)
+        .wrapping_add(java_string_hash(&id.scheme));
+    result
+        .wrapping_mul(37)
+        .wrapping_add(java_string_hash(&id.id))
+}
+
+/// `String.hashCode()`: over UTF-16 code units.
+fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+}
+
+#[cfg(test)]
+mod java_order_tests {
+    use super::*;
+
+    fn id(scheme: &str, id: &str) -> Id {
+        Id {
+            scheme: scheme.into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn string_hash_matches_java() {
+        // "hello".hashCode() == 99162322 in Java.
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+        assert_eq!(java_string_hash(""), 0);
+    }
+
+    #[test]
+    fn auth_ids_follow_zookeepers_set_order() {
+        // Observed on ZooKeeper 3.8.0 with zkCli `whoami` (compat-tests/zkcli): after
+        // `addauth digest alice:...` and `addauth digest bob:...` the order is
+        // digest:alice, digest:bob, ip:127.0.0.1.
+        let mut ids = vec![
+            id("ip", "127.0.0.1"),
+            id("digest", "alice"),
+            id("digest", "bob"),
+        ];
+        order_like_java_set(&mut ids);
+        assert_eq!(
+            ids,
+            vec![
+                id("digest", "alice"),
+                id("digest", "bob"),
+                id("ip", "127.0.0.1")
+            ]
+        );
+    }
+}
