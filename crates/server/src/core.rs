@@ -311,7 +311,7 @@ impl ServerCore {
             self.next_container_check_ms = now.mono_ms + self.cfg.container_check_interval_ms;
             for path in self.tree.containers_and_ttls_to_delete(now.wall_ms) {
                 let req = Request::DeleteContainer(Bytes::from(path.into_bytes()));
-                let entry = self.prepare_request(now, 0, 0, &req, &[]);
+                let entry = self.prepare_request(now, 0, 0, &req, None);
                 self.submit(entry, Origin::Internal);
             }
         }
@@ -503,13 +503,8 @@ impl ServerCore {
                 );
             }
             op if op.is_write() => {
-                let auth = self
-                    .conns
-                    .get(&conn)
-                    .map(|c| c.auth_ids.clone())
-                    .unwrap_or_default();
                 let entry = match &body {
-                    Ok(req) => self.prepare_request(now, session, xid, req, &auth),
+                    Ok(req) => self.prepare_request(now, session, xid, req, Some(conn)),
                     Err(e) => {
                         warn!(
                             "Failed to decode request type {op:?} from session 0x{session:x}: {e}"
@@ -598,9 +593,14 @@ impl ServerCore {
         session: SessionId,
         xid: i32,
         req: &Request,
-        auth: &[Id],
+        conn: Option<ConnId>,
     ) -> TxnEntry {
         let zxid = self.next_zxid();
+        // Borrowed, not cloned: Prep reads the connection's ids while the tree and the
+        // pending overlay are borrowed too (disjoint fields).
+        let auth: &[Id] = conn
+            .and_then(|c| self.conns.get(&c))
+            .map_or(&[], |c| &c.auth_ids);
         let ctx = PrepContext {
             session_id: session,
             cxid: xid,
@@ -671,14 +671,10 @@ impl ServerCore {
             self.send_reply(conn, xid, last_zxid, 0, &[]);
             return;
         }
-        let auth = self
-            .conns
-            .get(&conn)
-            .map(|c| c.auth_ids.clone())
-            .unwrap_or_default();
+        let auth: &[Id] = self.conns.get(&conn).map_or(&[], |c| &c.auth_ids);
         let ctx = ReadContext {
             session_id: session,
-            auth_ids: &auth,
+            auth_ids: auth,
             last_zxid,
         };
         let reply = apply::read(req, &ctx, &mut self.tree);
