@@ -8,9 +8,10 @@
 # Env:   ZKRS_BIN            the zkrs binary (required for --candidate zkrs)
 #        COMPAT_VENV         python venv with kazoo + test deps (default compat-tests/.work/venv)
 #        KAZOO_TIMEOUT       whole-suite timeout in seconds (default 1200)
-#        KAZOO_TEST_TIMEOUT  per-test pytest-timeout in seconds (default 90)
+#        KAZOO_TEST_TIMEOUT  per-test timeout in seconds (default 45; see compat_plugin.py)
 #        KAZOO_PYTEST_ARGS   extra pytest arguments, e.g. "-k 'not Gevent and not Eventlet'"
-# Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>) and DIR/kazoo-pytest.log.
+# Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>), DIR/kazoo-durations.txt
+# (<seconds> <test id>) and DIR/kazoo-pytest.log.
 # Exit status: 0 when pytest finished (whatever the test results), 3 on a suite timeout,
 # 4 when zkrs fails the preflight (start + one kazoo session), 2 on a setup error.
 set -euo pipefail
@@ -66,10 +67,25 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_offset=$(python3 "$compat/lib/servers.py" free-port-block 5 23000 100 30000)
+# A block of 5 ports (client, election, quorum, admin, secure client) at 23000 + k*100.
+# The harness binds them only while a server runs, so a free-port check alone would let
+# two concurrent runs on one machine pick the same block: hold a lock on it as well (the
+# fd is inherited by pytest and the servers, and released when they are all gone).
+port_offset=
+for base in $(seq 23000 100 29900); do
+    exec {lockfd}>>"/tmp/compat-tests-kazoo-ports-$base.lock" || continue
+    if flock -n "$lockfd" && python3 "$compat/lib/servers.py" port-block-free "$base" 5; then
+        port_offset=$base
+        break
+    fi
+    exec {lockfd}>&-
+done
+[[ -n $port_offset ]] || { echo "kazoo: no free port block in 23000-29999" >&2; exit 2; }
 outcomes=$out/kazoo-outcomes.txt
+durations=$out/kazoo-durations.txt
 log=$out/kazoo-pytest.log
 : >"$outcomes"
+: >"$durations"
 
 export ZOOKEEPER_VERSION=3.8.0
 export ZOOKEEPER_CLASSPATH=$(python3 "$compat/lib/servers.py" classpath)
@@ -77,6 +93,8 @@ export ZOOKEEPER_CLUSTER_SIZE=1
 export ZOOKEEPER_PORT_OFFSET=$port_offset
 export CI=true
 export COMPAT_OUTCOMES=$outcomes
+export COMPAT_DURATIONS=$durations
+export COMPAT_TEST_TIMEOUT=${KAZOO_TEST_TIMEOUT:-45}
 export PYTHONPATH=$here${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONDONTWRITEBYTECODE=1
 unset ZOOKEEPER_PATH ZOOKEEPER_JAAS_AUTH ZOOKEEPER_LOCAL_SESSION_RO ZOOKEEPER_OBSERVER_START_ID KRB5_TEST_ENV
@@ -106,9 +124,9 @@ set +e
     cd "$work/run"
     PATH=$path exec timeout -k 30 "$suite_timeout" \
         "$venv/bin/python" -m pytest --pyargs kazoo.tests \
-        -p compat_outcomes -p no:cacheprovider \
-        --timeout="${KAZOO_TEST_TIMEOUT:-90}" \
-        -q -rfE --color=no "${extra[@]}" "$@"
+        -p compat_plugin -p no:cacheprovider -p no:timeout \
+        -o faulthandler_timeout=$((COMPAT_TEST_TIMEOUT - 5)) \
+        -v -rfE --color=no "${extra[@]}" "$@"
 ) >"$log" 2>&1 &
 pytest_pid=$!
 wait "$pytest_pid"
@@ -116,6 +134,7 @@ rc=$?
 pytest_pid=
 set -e
 echo "kazoo: pytest exit status $rc after $(($(date +%s) - start))s"
+sort -rn "$durations" | head -n 5 | sed 's/^/kazoo: slowest: /'
 if ((rc == 124 || rc == 137)); then
     echo "kazoo: suite timed out after ${suite_timeout}s" >&2
     exit 3

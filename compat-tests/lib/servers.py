@@ -200,9 +200,12 @@ def free_port_block(count=5, start=23000, step=100, stop=30000):
 
 if __name__ == "__main__":
     import sys as _sys
-    if _sys.argv[1:2] == ["free-port-block"]:
+    if _sys.argv[1:2] == ["port-block-free"]:
+        _sys.exit(0 if port_block_free(int(_sys.argv[2]), int(_sys.argv[3])) else 1)
+    elif _sys.argv[1:2] == ["free-port-block"]:
         print(free_port_block(*[int(a) for a in _sys.argv[2:]]))
     elif _sys.argv[1:2] == ["classpath"]:
         print(reference_classpath())
     else:
-        raise SystemExit("usage: servers.py free-port-block [count start step stop] | classpath")
+        raise SystemExit("usage: servers.py free-port-block [count start step stop] | "
+                         "port-block-free BASE COUNT | classpath")
