@@ -1,0 +1,6 @@
+//! Monitoring: the four-letter words' data, the AdminServer, the Prometheus endpoint and the
+//! ZooKeeper metric registry behind `mntr`.
+
+pub mod java;
+pub mod json;
+pub mod registry;
