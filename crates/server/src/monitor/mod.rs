@@ -4,3 +4,5 @@
 pub mod java;
 pub mod json;
 pub mod registry;
+pub mod core_hooks;
+pub mod process;
