@@ -292,14 +292,14 @@ fn java_round(x: f64) -> i64 {
 pub enum Value {
     /// A counter.
     Counter(i64),
-    /// A basic summary.
-    Summary(AvgMinMax),
+    /// A basic summary (its sample feeds only the Prometheus quantiles).
+    Summary(Box<Percentile>),
     /// An advanced summary.
     Percentile(Box<Percentile>),
     /// A counter per key, in first-use order.
     CounterSet(Keyed<i64>),
     /// A basic summary per key, in first-use order.
-    SummarySet(Keyed<AvgMinMax>),
+    SummarySet(Keyed<Percentile>),
     /// An advanced summary per key, in first-use order.
     PercentileSet(Keyed<Percentile>),
 }
@@ -358,7 +358,7 @@ impl Metrics {
             .iter()
             .map(|(_, kind)| match kind {
                 Kind::Counter => Value::Counter(0),
-                Kind::Basic => Value::Summary(AvgMinMax::default()),
+                Kind::Basic => Value::Summary(Box::default()),
                 Kind::Advanced => Value::Percentile(Box::default()),
                 Kind::CounterSet => Value::CounterSet(Keyed::default()),
                 Kind::BasicSet => Value::SummarySet(Keyed::default()),
@@ -392,8 +392,7 @@ impl Metrics {
     pub fn add(&mut self, metric: Metric, value: i64) {
         match &mut self.values[metric as usize] {
             Value::Counter(c) => *c += value,
-            Value::Summary(s) => s.record(value.max(0) as u64),
-            Value::Percentile(p) => p.add(value),
+            Value::Summary(p) | Value::Percentile(p) => p.add(value),
             _ => {}
         }
     }
@@ -402,8 +401,7 @@ impl Metrics {
     pub fn add_keyed(&mut self, metric: Metric, key: &str, value: i64) {
         match &mut self.values[metric as usize] {
             Value::CounterSet(k) => *k.entry(key) += value,
-            Value::SummarySet(k) => k.entry(key).record(value.max(0) as u64),
-            Value::PercentileSet(k) => k.entry(key).add(value),
+            Value::SummarySet(k) | Value::PercentileSet(k) => k.entry(key).add(value),
             _ => {}
         }
     }
@@ -411,6 +409,11 @@ impl Metrics {
     /// The value of `metric`.
     pub fn value(&self, metric: Metric) -> &Value {
         &self.values[metric as usize]
+    }
+
+    /// The value at catalogue index `i`.
+    pub fn value_at(&self, i: usize) -> Option<&Value> {
+        self.values.get(i)
     }
 
     /// A counter's count (0 for other kinds).
@@ -427,11 +430,11 @@ impl Metrics {
         for v in &mut self.values {
             match v {
                 Value::Counter(c) => *c = 0,
-                Value::Summary(s) => s.reset(),
-                Value::Percentile(p) => p.reset(),
+                Value::Summary(p) | Value::Percentile(p) => p.reset(),
                 Value::CounterSet(k) => k.entries.iter_mut().for_each(|e| e.1 = 0),
-                Value::SummarySet(k) => k.entries.iter_mut().for_each(|e| e.1.reset()),
-                Value::PercentileSet(k) => k.entries.iter_mut().for_each(|e| e.1.reset()),
+                Value::SummarySet(k) | Value::PercentileSet(k) => {
+                    k.entries.iter_mut().for_each(|e| e.1.reset())
+                }
             }
         }
     }
@@ -443,7 +446,7 @@ impl Metrics {
             let name = CATALOGUE[i].0;
             match &self.values[i] {
                 Value::Counter(c) => sink(name.to_owned(), Json::Long(*c)),
-                Value::Summary(s) => dump_summary(name, s, sink),
+                Value::Summary(p) => dump_summary(name, &p.summary, sink),
                 Value::Percentile(p) => dump_percentile(name, p, sink),
                 Value::CounterSet(k) => {
                     for (key, c) in k.in_java_order() {
@@ -451,8 +454,8 @@ impl Metrics {
                     }
                 }
                 Value::SummarySet(k) => {
-                    for (key, s) in k.in_java_order() {
-                        dump_summary(&format!("{key}_{name}"), s, sink);
+                    for (key, p) in k.in_java_order() {
+                        dump_summary(&format!("{key}_{name}"), &p.summary, sink);
                     }
                 }
                 Value::PercentileSet(k) => {
