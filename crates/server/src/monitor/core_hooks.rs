@@ -206,6 +206,15 @@ impl ServerCore {
         self.monitor_packet_received(conn, mono_ms);
     }
 
+    /// A four-letter reply went out as `packets` packets (counted after the command ran, so
+    /// the command does not see its own reply).
+    pub fn monitor_four_letter_sent(&mut self, conn: ConnId, packets: u64) {
+        self.stats.packets_sent += packets;
+        if let Some(stats) = self.monitor.cnxns.get_mut(&conn) {
+            stats.packets_sent += packets;
+        }
+    }
+
     /// A ConnectRequest arrived (`processConnectRequest`).
     pub(crate) fn monitor_connect_request(&mut self, conn: ConnId, mono_ms: u64) {
         self.monitor.metrics.add(Metric::ConnectionRequestCount, 1);

@@ -145,6 +145,20 @@ impl MonitorInfo {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_letter_replies_count_one_packet_per_buffer_flush() {
+        assert_eq!(four_letter_packets(""), 0);
+        assert_eq!(four_letter_packets("imok"), 1);
+        assert_eq!(four_letter_packets(&"x".repeat(16314)), 2);
+        assert_eq!(four_letter_packets(&"x".repeat(17078)), 3);
+        assert_eq!(four_letter_packets(&"x".repeat(8192)), 1);
+    }
+}
+
 /// `Content-Type` of the Prometheus text format 0.0.4.
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -198,7 +212,21 @@ pub fn four_letter(
 ) -> String {
     core.monitor_four_letter(conn, now.mono_ms);
     let mut ctx = commands::Ctx { core, info, now };
-    commands::four_letter(word, arg, &mut ctx)
+    let text = commands::four_letter(word, arg, &mut ctx);
+    core.monitor_four_letter_sent(conn, four_letter_packets(&text));
+    text
+}
+
+/// How many packets ZooKeeper counts as sent for a four-letter reply of `text`: the command
+/// writes through a `PrintWriter` over an 8192-char `BufferedWriter` over `SendBufferWriter`,
+/// which sends a buffer each time it holds more than 2048 chars and once more at the end.
+pub fn four_letter_packets(text: &str) -> u64 {
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    } as u64;
+    chars / 8192 + u64::from(chars % 8192 > 0)
 }
 
 /// Binds and starts the AdminServer and the Prometheus endpoint that `info` asks for, on
