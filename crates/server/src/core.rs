@@ -682,7 +682,15 @@ impl ServerCore {
     ) {
         let last_zxid = self.tree.last_processed_zxid();
         if matches!(req, Request::Ping) {
-            self.monitor_response(conn, xid, last_zxid, OpCode::Ping, received_ms, now.mono_ms, false);
+            self.monitor_response(
+                conn,
+                xid,
+                last_zxid,
+                OpCode::Ping,
+                received_ms,
+                now.mono_ms,
+                false,
+            );
             self.send_reply(conn, xid, last_zxid, 0, &[]);
             return;
         }

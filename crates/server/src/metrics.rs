@@ -636,7 +636,10 @@ mod tests {
         c.record_response(3, 9, "GETD", 10, 14);
         c.record_response(-2, 10, "PING", 20, 20);
         assert_eq!((c.last_op, c.last_cxid, c.last_zxid), ("PING", 3, 10));
-        assert_eq!((c.min_latency_ms(), c.avg_latency_ms(), c.max_latency_ms()), (0, 2, 4));
+        assert_eq!(
+            (c.min_latency_ms(), c.avg_latency_ms(), c.max_latency_ms()),
+            (0, 2, 4)
+        );
         c.packets_received = 4;
         c.outstanding = 1;
         c.reset();

@@ -88,7 +88,10 @@ async fn handle(
     }
 }
 
-async fn handle_prometheus(req: Request<Incoming>, core: &mpsc::Sender<CoreMsg>) -> Response<Full<Bytes>> {
+async fn handle_prometheus(
+    req: Request<Incoming>,
+    core: &mpsc::Sender<CoreMsg>,
+) -> Response<Full<Bytes>> {
     if req.uri().path() != "/metrics" {
         return plain(StatusCode::NOT_FOUND, "Not Found\n");
     }

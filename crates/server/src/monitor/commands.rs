@@ -139,7 +139,9 @@ impl Ctx<'_> {
     }
 
     fn uptime_ms(&self) -> u64 {
-        self.now.mono_ms.saturating_sub(self.monitor().started_mono_ms)
+        self.now
+            .mono_ms
+            .saturating_sub(self.monitor().started_mono_ms)
     }
 
     /// ZooKeeper's `getDataDirSize` measures the txn log directory and `getLogDirSize` the
@@ -319,7 +321,12 @@ fn digest_log(_ctx: &Ctx<'_>) -> Vec<(i64, i64)> {
 }
 
 /// The values of ZooKeeper's gauges (`ZooKeeperServer.registerMetrics`), by name.
-fn gauge_value(name: &str, ctx: &Ctx<'_>, stats: &ServerStats, proc: &ProcessStats) -> Option<Json> {
+fn gauge_value(
+    name: &str,
+    ctx: &Ctx<'_>,
+    stats: &ServerStats,
+    proc: &ProcessStats,
+) -> Option<Json> {
     let tree = &ctx.core.tree;
     Some(match name {
         "avg_latency" => Json::Double(stats.avg_latency_ms()),
@@ -452,7 +459,10 @@ fn server_stats_json(ctx: &Ctx<'_>, s: &ServerStats) -> Json {
     o.put("packets_sent", s.packets_sent);
     o.put("packets_received", s.packets_received);
     o.put("fsync_threshold_exceed_count", 0i64);
-    o.put("client_response_stats", buffer_stats_json(&s.client_response_sizes));
+    o.put(
+        "client_response_stats",
+        buffer_stats_json(&s.client_response_sizes),
+    );
     o.put("data_dir_size", data_size);
     o.put("log_dir_size", log_size);
     o.put("provider_null", false);
@@ -541,11 +551,17 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
         "dump" => {
             let mut expiry = Json::object();
             for (t, ids) in ctx.core.sessions.buckets() {
-                expiry.put(t.to_string(), Json::from(ids.iter().copied().collect::<Vec<i64>>()));
+                expiry.put(
+                    t.to_string(),
+                    Json::from(ids.iter().copied().collect::<Vec<i64>>()),
+                );
             }
             let mut eph = Json::object();
             for (s, paths) in ctx.core.tree.session_ephemerals() {
-                eph.put(s.to_string(), Json::from(paths.iter().cloned().collect::<Vec<_>>()));
+                eph.put(
+                    s.to_string(),
+                    Json::from(paths.iter().cloned().collect::<Vec<_>>()),
+                );
             }
             data.put("expiry_time_to_session_ids", expiry);
             data.put("session_id_to_ephemeral_paths", eph);
@@ -590,7 +606,10 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
             data.put("version", fl::full_version());
             data.put("read_only", false);
             data.put("server_stats", server_stats_json(ctx, &s));
-            data.put("client_response", buffer_stats_json(&s.client_response_sizes));
+            data.put(
+                "client_response",
+                buffer_stats_json(&s.client_response_sizes),
+            );
             data.put("node_count", s.node_count);
             if command == "stats" {
                 let conns: Vec<Json> = ctx
@@ -656,7 +675,9 @@ fn parse_java_long(s: &str) -> Option<i64> {
 pub fn command_links(command_url: &str) -> String {
     let mut out = String::new();
     for name in PRIMARY_NAMES {
-        out.push_str(&format!("<a href=\"{command_url}/{name}\">{name}</a>\n<br/>\n"));
+        out.push_str(&format!(
+            "<a href=\"{command_url}/{name}\">{name}</a>\n<br/>\n"
+        ));
     }
     out
 }
@@ -696,7 +717,12 @@ mod tests {
             r.body.to_pretty(),
             "{\n  \"error\" : \"setTraceMask requires long traceMask argument\",\n  \"command\" : \"set_trace_mask\"\n}"
         );
-        let r = finish("nosuch", Json::object(), Some("Unknown command: nosuch"), 200);
+        let r = finish(
+            "nosuch",
+            Json::object(),
+            Some("Unknown command: nosuch"),
+            200,
+        );
         assert_eq!(
             r.body.to_pretty(),
             "{\n  \"command\" : \"nosuch\",\n  \"error\" : \"Unknown command: nosuch\"\n}"
@@ -716,9 +742,7 @@ mod tests {
     #[test]
     fn command_links_list_every_primary_name() {
         let html = command_links("/commands");
-        assert!(html.starts_with(
-            "<a href=\"/commands/configuration\">configuration</a>\n<br/>\n"
-        ));
+        assert!(html.starts_with("<a href=\"/commands/configuration\">configuration</a>\n<br/>\n"));
         assert_eq!(html.lines().count(), 2 * PRIMARY_NAMES.len());
     }
 }

@@ -73,9 +73,7 @@ pub fn last_op_name(op: OpCode) -> &'static str {
         OpCode::CreateSession => "SESS",
         OpCode::Multi => "MULT",
         OpCode::MultiRead => "MLTR",
-        OpCode::Create | OpCode::Create2 | OpCode::CreateTtl | OpCode::CreateContainer => {
-            "CREA"
-        }
+        OpCode::Create | OpCode::Create2 | OpCode::CreateTtl | OpCode::CreateContainer => "CREA",
         OpCode::Delete | OpCode::DeleteContainer => "DELE",
         OpCode::SetData => "SETD",
         OpCode::Reconfig => "RECO",
@@ -157,7 +155,13 @@ fn java_len(s: &str) -> i64 {
 
 impl ServerCore {
     /// A connection was accepted (`ServerCnxnFactory.addCnxn`).
-    pub fn monitor_register(&mut self, conn: ConnId, remote: Option<SocketAddr>, mono_ms: u64, wall_ms: i64) {
+    pub fn monitor_register(
+        &mut self,
+        conn: ConnId,
+        remote: Option<SocketAddr>,
+        mono_ms: u64,
+        wall_ms: i64,
+    ) {
         let mut stats = ConnStats::new(remote, wall_ms);
         stats.expires_at_ms =
             self.monitor
@@ -241,15 +245,25 @@ impl ServerCore {
         }
         // PrepRequestProcessor sees every request in the standalone chain; reads pass through
         // it too (it only prepares writes).
-        self.monitor.metrics.add(Metric::PrepProcessorRequestQueued, 1);
+        self.monitor
+            .metrics
+            .add(Metric::PrepProcessorRequestQueued, 1);
         self.monitor.metrics.add(Metric::PrepProcessorQueueSize, 0);
-        self.monitor.metrics.add(Metric::PrepProcessorQueueTimeMs, 0);
+        self.monitor
+            .metrics
+            .add(Metric::PrepProcessorQueueTimeMs, 0);
         self.monitor.metrics.add(Metric::PrepProcessTime, 0);
         self.monitor.metrics.add(Metric::ProposalProcessTime, 0);
-        self.monitor.metrics.add(Metric::SyncProcessorRequestQueued, 1);
-        self.monitor.metrics.add(Metric::RequestThrottleQueueTimeMs, 0);
+        self.monitor
+            .metrics
+            .add(Metric::SyncProcessorRequestQueued, 1);
+        self.monitor
+            .metrics
+            .add(Metric::RequestThrottleQueueTimeMs, 0);
         if is_write {
-            self.monitor.metrics.add(Metric::OutstandingChangesQueued, 1);
+            self.monitor
+                .metrics
+                .add(Metric::OutstandingChangesQueued, 1);
         }
     }
 
@@ -290,7 +304,9 @@ impl ServerCore {
         }
         // Pings return before FinalRequestProcessor counts response bytes.
         if xid != -2 {
-            self.monitor.metrics.add(Metric::ResponseBytes, i64::from(size));
+            self.monitor
+                .metrics
+                .add(Metric::ResponseBytes, i64::from(size));
         }
     }
 
@@ -298,7 +314,9 @@ impl ServerCore {
     pub(crate) fn monitor_notification(&mut self, len: usize) {
         let size = len.saturating_sub(4) as i32;
         self.stats.client_response_sizes.record(size);
-        self.monitor.metrics.add(Metric::WatchBytes, i64::from(size));
+        self.monitor
+            .metrics
+            .add(Metric::WatchBytes, i64::from(size));
     }
 
     /// Any frame goes to `conn` (`packetSent`).
@@ -381,7 +399,9 @@ impl ServerCore {
     /// A txn was applied: the outstanding change is gone, the log synced it, and its watch
     /// events fired (`WatchManager.triggerWatch` records how many watchers each trigger hit).
     pub(crate) fn monitor_applied(&mut self, events: &[WatchEvent]) {
-        self.monitor.metrics.add(Metric::OutstandingChangesRemoved, 1);
+        self.monitor
+            .metrics
+            .add(Metric::OutstandingChangesRemoved, 1);
         let mut i = 0;
         while i < events.len() {
             let first = &events[i];
@@ -418,13 +438,17 @@ impl ServerCore {
 
     /// The log stage made a batch of `n` txns durable (`SyncRequestProcessor`).
     pub fn monitor_log_batch(&mut self, n: usize) {
-        self.monitor.metrics.add(Metric::SyncProcessorBatchSize, n as i64);
+        self.monitor
+            .metrics
+            .add(Metric::SyncProcessorBatchSize, n as i64);
         self.monitor.metrics.add(Metric::SyncProcessorQueueSize, 0);
         self.monitor.metrics.add(Metric::SyncProcessTime, 0);
         self.monitor
             .metrics
             .add(Metric::SyncProcessorQueueAndFlushTimeMs, 0);
-        self.monitor.metrics.add(Metric::SyncProcessorQueueFlushTimeMs, 0);
+        self.monitor
+            .metrics
+            .add(Metric::SyncProcessorQueueFlushTimeMs, 0);
     }
 }
 

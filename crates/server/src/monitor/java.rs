@@ -10,8 +10,9 @@
 
 /// `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
 pub fn string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// `ConcurrentHashMap.spread`: mixes the high half into the low half, clears the sign bit.
@@ -40,7 +41,10 @@ pub fn concurrent_hash_map_order<S: AsRef<str>>(keys: &[S]) -> Vec<usize> {
     let mut count = 0usize;
     for (idx, &h) in hashes.iter().enumerate() {
         let bin = &mut table[h as usize & (n - 1)];
-        if bin.iter().any(|&other| keys[other].as_ref() == keys[idx].as_ref()) {
+        if bin
+            .iter()
+            .any(|&other| keys[other].as_ref() == keys[idx].as_ref())
+        {
             continue;
         }
         bin.push(idx);
@@ -103,10 +107,7 @@ pub fn in_concurrent_hash_map_order<T, K: AsRef<str>>(
     let keys: Vec<K> = items.iter().map(&key).collect();
     let order = concurrent_hash_map_order(&keys);
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|i| slots[i].take())
-        .collect()
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
@@ -212,7 +213,11 @@ mod tests {
         let order = concurrent_hash_map_order(&["other", "app"]);
         assert_eq!(order, [1, 0], "app before other");
         let keys = ["x"; 3];
-        assert_eq!(concurrent_hash_map_order(&keys), [0], "duplicates are kept once");
+        assert_eq!(
+            concurrent_hash_map_order(&keys),
+            [0],
+            "duplicates are kept once"
+        );
     }
 
     #[test]
@@ -223,6 +228,9 @@ mod tests {
             date_to_string(1_795_321_232_000),
             "Sun Nov 22 04:20:32 UTC 2026"
         );
-        assert_eq!(date_to_string(951_782_400_000), "Tue Feb 29 00:00:00 UTC 2000");
+        assert_eq!(
+            date_to_string(951_782_400_000),
+            "Tue Feb 29 00:00:00 UTC 2000"
+        );
     }
 }

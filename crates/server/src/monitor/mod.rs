@@ -113,13 +113,16 @@ impl MonitorInfo {
                 .unwrap_or("/commands")
                 .to_owned(),
         });
-        let prometheus = (cfg.metrics_provider_class_name == PROMETHEUS_METRICS_PROVIDER).then(|| {
-            let get = |k: &str| cfg.metrics_provider_config.get(k).map(String::as_str);
-            PrometheusConfig {
-                host: get("httpHost").unwrap_or("0.0.0.0").to_owned(),
-                port: get("httpPort").and_then(|p| p.trim().parse().ok()).unwrap_or(7000),
-            }
-        });
+        let prometheus =
+            (cfg.metrics_provider_class_name == PROMETHEUS_METRICS_PROVIDER).then(|| {
+                let get = |k: &str| cfg.metrics_provider_config.get(k).map(String::as_str);
+                PrometheusConfig {
+                    host: get("httpHost").unwrap_or("0.0.0.0").to_owned(),
+                    port: get("httpPort")
+                        .and_then(|p| p.trim().parse().ok())
+                        .unwrap_or(7000),
+                }
+            });
         MonitorInfo {
             client_port: cfg.client_port.map_or(-1, i32::from),
             secure_client_port: cfg.secure_client_port.map_or(-1, i32::from),
@@ -249,7 +252,12 @@ pub async fn start(
                 let endpoint = admin::Endpoint::Admin {
                     command_url: a.command_url.clone(),
                 };
-                tokio::spawn(admin::serve(listener, endpoint, core.clone(), shutdown.clone()));
+                tokio::spawn(admin::serve(
+                    listener,
+                    endpoint,
+                    core.clone(),
+                    shutdown.clone(),
+                ));
             }
             Err(e) => tracing::error!(
                 "Problem starting AdminServer on address {}, port {} and command URL {}: {e}",

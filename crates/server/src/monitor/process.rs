@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn stat_fields_skip_a_command_name_with_spaces() {
-        let stat = "42 (my (odd) cmd) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 555 1000 20";
+        let stat =
+            "42 (my (odd) cmd) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 555 1000 20";
         let f = stat_fields(stat);
         assert_eq!(f[0], "S");
         assert_eq!(f[11], "7");

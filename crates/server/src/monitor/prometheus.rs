@@ -67,7 +67,11 @@ fn summary(out: &mut String, name: &str, key: Option<&str>, p: &Percentile, quan
         let mut labels = base.clone();
         labels.push(("quantile", java_double_to_string(*q)));
         // A summary without observations reports NaN quantiles.
-        let v = if s.count() == 0 { f64::NAN } else { p.quantile(*q) };
+        let v = if s.count() == 0 {
+            f64::NAN
+        } else {
+            p.quantile(*q)
+        };
         sample(out, name, &labels, v);
     }
     sample(out, &format!("{name}_count"), &base, s.count() as f64);
@@ -192,7 +196,10 @@ mod tests {
         metrics.add(Metric::Fsynctime, 3);
         metrics.add_keyed(Metric::WritePerNamespace, "app", 8);
         let snap = MetricsSnapshot {
-            gauges: vec![("znode_count", Json::Long(5)), ("avg_latency", Json::Double(0.5))],
+            gauges: vec![
+                ("znode_count", Json::Long(5)),
+                ("avg_latency", Json::Double(0.5)),
+            ],
             metrics,
         };
         let text = render(&snap, &ProcessStats::default());
@@ -227,7 +234,8 @@ mod tests {
         };
         let mut out = String::new();
         process_families(&mut out, &p);
-        assert!(out.contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n"));
+        assert!(out
+            .contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n"));
         assert!(out.contains("process_open_fds 12.0\n"));
         assert!(out.contains("process_start_time_seconds 1.7E9\n"));
     }

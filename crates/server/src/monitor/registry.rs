@@ -481,7 +481,10 @@ fn dump_summary(name: &str, s: &AvgMinMax, sink: &mut dyn FnMut(String, Json)) {
 fn dump_percentile(name: &str, p: &Percentile, sink: &mut dyn FnMut(String, Json)) {
     dump_summary(name, &p.summary, sink);
     for (prefix, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)] {
-        sink(format!("{prefix}_{name}"), Json::Long(java_round(p.quantile(q))));
+        sink(
+            format!("{prefix}_{name}"),
+            Json::Long(java_round(p.quantile(q))),
+        );
     }
 }
 
@@ -516,10 +519,12 @@ mod tests {
         let real = include_str!("testdata/mntr-3.8.0-metric-order.txt");
         let mut ours: Vec<String> = Vec::new();
         Metrics::new().dump(&mut |key, _| {
-            let folded = ["avg_", "min_", "max_", "cnt_", "sum_", "p50_", "p95_", "p99_", "p999_"]
-                .iter()
-                .find_map(|p| key.strip_prefix(p))
-                .map_or(key.clone(), str::to_owned);
+            let folded = [
+                "avg_", "min_", "max_", "cnt_", "sum_", "p50_", "p95_", "p99_", "p999_",
+            ]
+            .iter()
+            .find_map(|p| key.strip_prefix(p))
+            .map_or(key.clone(), str::to_owned);
             if ours.last() != Some(&folded) {
                 ours.push(folded);
             }
@@ -545,7 +550,9 @@ mod tests {
         m.reset();
         let mut out = Vec::new();
         m.dump(&mut |k, v| out.push((k, v)));
-        assert!(out.iter().all(|(_, v)| matches!(v, Json::Long(0)) || *v == Json::Double(0.0)));
+        assert!(out
+            .iter()
+            .all(|(_, v)| matches!(v, Json::Long(0)) || *v == Json::Double(0.0)));
     }
 
     #[test]

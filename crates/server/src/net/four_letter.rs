@@ -993,8 +993,11 @@ mod tests {
     }
 
     fn session_conn() -> ConnStats {
-        let mut c = ConnStats::new(Some("127.0.0.1:60006".parse().expect("addr")), 1_795_321_200_075);
-        c.session_id = 0x1_0000_1d94_ad00_02;
+        let mut c = ConnStats::new(
+            Some("127.0.0.1:60006".parse().expect("addr")),
+            1_795_321_200_075,
+        );
+        c.session_id = 0x0100_001d_94ad_0002;
         c.session_timeout_ms = 30000;
         c.packets_received = 3;
         c.packets_sent = 4;
@@ -1025,7 +1028,10 @@ mod tests {
         let mut fresh = ConnStats::new(None, 1);
         fresh.session_id = 5;
         let line = format_conn_info(&fresh, false);
-        assert!(line.contains("lop=NA,est=1,to=0,lzxid=0xffffffffffffffff,lresp=0"), "{line}");
+        assert!(
+            line.contains("lop=NA,est=1,to=0,lzxid=0xffffffffffffffff,lresp=0"),
+            "{line}"
+        );
         assert!(!line.contains("lcxid"), "{line}");
     }
 

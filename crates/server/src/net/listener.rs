@@ -72,7 +72,11 @@ pub async fn accept_loop(
         next_conn += 1;
         let (tx, rx) = mpsc::unbounded_channel();
         let addr = Some(addr);
-        if core.send(CoreMsg::Register { conn, tx, addr }).await.is_err() {
+        if core
+            .send(CoreMsg::Register { conn, tx, addr })
+            .await
+            .is_err()
+        {
             break;
         }
         let core = core.clone();
