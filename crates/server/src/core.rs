@@ -25,6 +25,7 @@ use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
 use tracing::{debug, info, warn};
 
 use crate::metrics::ServerStats;
+use crate::monitor::core_hooks::{request_op, CoreMonitor};
 use crate::pipeline::apply::{self, ReadContext};
 use crate::pipeline::pending::Pending;
 use crate::pipeline::prep::{self, PrepContext};
@@ -199,6 +200,8 @@ pub struct ServerCore {
     pub(crate) next_container_check_ms: u64,
     pub(crate) output: VecDeque<Output>,
     pub(crate) stats: ServerStats,
+    /// Monitoring: per-connection statistics and ZooKeeper's metric registry.
+    pub(crate) monitor: CoreMonitor,
 }
 
 impl ServerCore {
@@ -221,6 +224,7 @@ impl ServerCore {
             next_container_check_ms,
             output: VecDeque::new(),
             stats: ServerStats::default(),
+            monitor: CoreMonitor::new(now.mono_ms),
         }
     }
 
@@ -279,6 +283,7 @@ impl ServerCore {
 
     /// Feeds one input.
     pub fn handle(&mut self, now: Now, input: Input) {
+        self.monitor.now_ms = now.mono_ms;
         match input {
             Input::Connect {
                 conn,
@@ -299,7 +304,10 @@ impl ServerCore {
     /// Expires sessions whose time has come and deletes empty containers and expired TTL
     /// nodes (`SessionTrackerImpl.run`, `ContainerManager.checkContainers`).
     pub fn handle_timeout(&mut self, now: Now) {
+        self.monitor.now_ms = now.mono_ms;
+        self.monitor.cnxn_expiry.drop_expired(now.mono_ms);
         for id in self.sessions.take_expired(now.mono_ms) {
+            self.monitor_session_expired();
             info!(
                 "Expiring session 0x{id:x}, timeout of {}ms exceeded",
                 self.session_timeout(id)
@@ -324,6 +332,7 @@ impl ServerCore {
     // ----- handshake -----------------------------------------------------------------------
 
     fn handle_connect(&mut self, now: Now, conn: ConnId, req: ConnectRequest, client_ip: String) {
+        self.monitor_connect_request(conn, now.mono_ms);
         let old_client = req.read_only.is_none();
         let last = self.tree.last_processed_zxid();
         if req.last_zxid_seen > last {
@@ -403,6 +412,8 @@ impl ServerCore {
             c.session = Some(id);
         }
         self.session_conn.insert(id, conn);
+        let timeout = self.session_timeout(id);
+        self.monitor_session_attached(conn, id, timeout);
     }
 
     /// Forgets `conn` as its session's connection and drops that connection's watches.
@@ -436,6 +447,7 @@ impl ServerCore {
     }
 
     fn handle_disconnected(&mut self, conn: ConnId) {
+        self.monitor_unregister(conn);
         self.detach(conn);
         self.conns.remove(&conn);
     }
@@ -450,7 +462,8 @@ impl ServerCore {
         op: i32,
         body: Result<Request, DecodeError>,
     ) {
-        self.stats.packets_received += 1;
+        let is_write = OpCode::try_from(op).is_ok_and(|o| o.is_write());
+        self.monitor_request(conn, xid, is_write, now.mono_ms);
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -576,6 +589,7 @@ impl ServerCore {
             }
             Err(code) => {
                 warn!("Authentication failed for connection {conn}");
+                self.monitor.auth_failed_count += 1;
                 self.send_reply(conn, xid, 0, code.as_i32(), &[]);
                 self.output.push_back(Output::Close { conn });
             }
@@ -668,6 +682,15 @@ impl ServerCore {
     ) {
         let last_zxid = self.tree.last_processed_zxid();
         if matches!(req, Request::Ping) {
+            self.monitor_response(
+                conn,
+                xid,
+                last_zxid,
+                OpCode::Ping,
+                received_ms,
+                now.mono_ms,
+                false,
+            );
             self.send_reply(conn, xid, last_zxid, 0, &[]);
             return;
         }
@@ -679,9 +702,10 @@ impl ServerCore {
         };
         let reply = apply::read(req, &ctx, &mut self.tree);
         self.deliver_events(&reply.events);
+        self.monitor_read_stat(req, reply.err);
+        let op = request_op(req);
+        self.monitor_response(conn, xid, last_zxid, op, received_ms, now.mono_ms, false);
         self.send_reply(conn, xid, last_zxid, reply.err, &reply.body);
-        self.stats
-            .record_latency(now.mono_ms.saturating_sub(received_ms));
     }
 
     // ----- commit and apply ----------------------------------------------------------------
@@ -699,7 +723,9 @@ impl ServerCore {
     /// Applies one durable txn and answers whoever waits for it (`FinalRequestProcessor`).
     fn commit(&mut self, now: Now, f: InFlight) {
         let zxid = f.entry.hdr.zxid;
+        self.monitor_write_stats(&f.entry);
         let outcome = self.tree.apply(&f.entry.hdr, &f.entry.body);
+        self.monitor_applied(&outcome.events);
         self.pending.prune(zxid);
         self.deliver_events(&outcome.events);
         let session = f.entry.hdr.client_id;
@@ -711,13 +737,14 @@ impl ServerCore {
                 received_ms,
             } => {
                 let reply = apply::write_reply(op, &outcome.result);
+                self.monitor_response(conn, xid, zxid, op, received_ms, now.mono_ms, true);
                 self.send_reply(conn, xid, zxid, reply.err, &reply.body);
-                self.stats
-                    .record_latency(now.mono_ms.saturating_sub(received_ms));
                 self.finish_write(now, session, zxid);
             }
             Origin::CreateSession { conn, old_client } => {
                 let timeout = self.session_timeout(session) as i32;
+                let t = now.mono_ms;
+                self.monitor_response(conn, 0, zxid, OpCode::CreateSession, t, t, true);
                 if self.conns.contains_key(&conn) {
                     self.send_connect_response(
                         conn,
@@ -731,6 +758,8 @@ impl ServerCore {
             }
             Origin::CloseSession { conn, xid } => {
                 if let (Some(conn), Some(xid)) = (conn, xid) {
+                    let t = now.mono_ms;
+                    self.monitor_response(conn, xid, zxid, OpCode::CloseSession, t, t, true);
                     self.send_reply(conn, xid, zxid, 0, &[]);
                 }
                 if let Some(conn) = conn {
@@ -798,6 +827,7 @@ impl ServerCore {
             }
             .encode(&mut b);
             ev.event.encode(&mut b);
+            self.monitor_notification(b.len());
             self.push_frame(conn, b);
         }
     }
@@ -807,6 +837,7 @@ impl ServerCore {
         b.put_i32(0);
         ReplyHeader { xid, zxid, err }.encode(&mut b);
         b.put_slice(body);
+        self.monitor_reply(conn, xid, b.len());
         self.push_frame(conn, b);
     }
 
@@ -822,6 +853,7 @@ impl ServerCore {
         let len = (b.len() - 4) as i32;
         b[..4].copy_from_slice(&len.to_be_bytes());
         self.stats.packets_sent += 1;
+        self.monitor_frame_sent(conn);
         self.output.push_back(Output::Send {
             conn,
             bytes: b.freeze(),

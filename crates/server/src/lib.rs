@@ -16,6 +16,7 @@ pub mod config;
 pub mod core;
 pub mod error;
 pub mod metrics;
+pub mod monitor;
 pub mod net;
 pub mod pipeline;
 pub mod runtime;

@@ -344,6 +344,208 @@ impl ServerStats {
     }
 }
 
+/// Statistics of one client connection, as `cons` prints them.
+///
+/// Counterpart of the per-connection fields of `ServerCnxn` (`packetsReceived`,
+/// `packetsSent`, `outstandingCount`, `lastOp`, `lastCxid`, `lastZxid`, `lastResponseTime`,
+/// `lastLatency`, `minLatency`, `maxLatency`, `count`, `totalLatency`, `established`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnStats {
+    /// The client's address (`getRemoteSocketAddress`).
+    pub remote: Option<std::net::SocketAddr>,
+    /// Wall-clock ms when the connection was accepted (`established`).
+    pub established_wall_ms: i64,
+    /// A four-letter-word connection: ZooKeeper cancels its selection key (`[0]` in `cons`).
+    pub four_letter: bool,
+    /// The session, once the handshake attached one.
+    pub session_id: i64,
+    /// Negotiated session timeout, ms.
+    pub session_timeout_ms: u32,
+    /// Packets read from this connection.
+    pub packets_received: u64,
+    /// Packets written to this connection.
+    pub packets_sent: u64,
+    /// Requests (xid > 0) read and not yet answered (`outstandingCount`).
+    pub outstanding: i64,
+    /// Four-letter name of the last operation answered (`NA` after a reset).
+    pub last_op: &'static str,
+    /// Xid of the last answered request with a non-negative xid, or -1.
+    pub last_cxid: i64,
+    /// Zxid of the last response, or -1.
+    pub last_zxid: i64,
+    /// Monotonic ms of the last response, or 0.
+    pub last_response_ms: u64,
+    /// Latency of the last response, ms.
+    pub last_latency_ms: u64,
+    min_latency_ms: u64,
+    max_latency_ms: u64,
+    count: u64,
+    total_latency_ms: u64,
+    /// The connection's expiry bucket (`NIOServerCnxnFactory.cnxnExpiryQueue`), 0 if none.
+    pub expires_at_ms: u64,
+}
+
+impl ConnStats {
+    /// A connection accepted at `established_wall_ms` from `remote`.
+    pub fn new(remote: Option<std::net::SocketAddr>, established_wall_ms: i64) -> Self {
+        ConnStats {
+            remote,
+            established_wall_ms,
+            four_letter: false,
+            session_id: 0,
+            session_timeout_ms: 0,
+            packets_received: 0,
+            packets_sent: 0,
+            outstanding: 0,
+            last_op: "NA",
+            last_cxid: -1,
+            last_zxid: -1,
+            last_response_ms: 0,
+            last_latency_ms: 0,
+            min_latency_ms: u64::MAX,
+            max_latency_ms: 0,
+            count: 0,
+            total_latency_ms: 0,
+            expires_at_ms: 0,
+        }
+    }
+
+    /// `ServerCnxn.resetStats` (`crst`): counters and last-response fields; the outstanding
+    /// count and the session stay.
+    pub fn reset(&mut self) {
+        self.packets_received = 0;
+        self.packets_sent = 0;
+        self.min_latency_ms = u64::MAX;
+        self.max_latency_ms = 0;
+        self.last_op = "NA";
+        self.last_cxid = -1;
+        self.last_zxid = -1;
+        self.last_response_ms = 0;
+        self.last_latency_ms = 0;
+        self.count = 0;
+        self.total_latency_ms = 0;
+    }
+
+    /// `ServerCnxn.updateStatsForResponse`.
+    pub fn record_response(
+        &mut self,
+        cxid: i64,
+        zxid: i64,
+        op: &'static str,
+        start_ms: u64,
+        end_ms: u64,
+    ) {
+        if cxid >= 0 {
+            self.last_cxid = cxid;
+        }
+        self.last_zxid = zxid;
+        self.last_op = op;
+        self.last_response_ms = end_ms;
+        let elapsed = end_ms.saturating_sub(start_ms);
+        self.last_latency_ms = elapsed;
+        self.min_latency_ms = self.min_latency_ms.min(elapsed);
+        self.max_latency_ms = self.max_latency_ms.max(elapsed);
+        self.count += 1;
+        self.total_latency_ms += elapsed;
+    }
+
+    /// Smallest latency, or 0.
+    pub fn min_latency_ms(&self) -> u64 {
+        if self.min_latency_ms == u64::MAX {
+            0
+        } else {
+            self.min_latency_ms
+        }
+    }
+
+    /// Integer mean latency (`totalLatency / count`), or 0.
+    pub fn avg_latency_ms(&self) -> u64 {
+        self.total_latency_ms.checked_div(self.count).unwrap_or(0)
+    }
+
+    /// Largest latency.
+    pub fn max_latency_ms(&self) -> u64 {
+        self.max_latency_ms
+    }
+
+    /// The `interestOps` `cons` prints: 0 for a four-letter-word connection, else OP_READ.
+    pub fn interest_ops(&self) -> i32 {
+        if self.four_letter {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Time buckets of elements, as ZooKeeper's `ExpiryQueue`: an element lives in the bucket
+/// `roundToNextInterval(now + timeout)`, and a bucket left empty by a move stays until its
+/// time has passed (so `dump` lists it as `0 expire at ...`).
+#[derive(Debug, Clone, Default)]
+pub struct ExpiryBuckets<E: Ord + Copy> {
+    buckets: std::collections::BTreeMap<u64, std::collections::BTreeSet<E>>,
+    interval_ms: u64,
+}
+
+impl<E: Ord + Copy> ExpiryBuckets<E> {
+    /// Buckets `interval_ms` wide.
+    pub fn new(interval_ms: u64) -> Self {
+        ExpiryBuckets {
+            buckets: std::collections::BTreeMap::new(),
+            interval_ms: interval_ms.max(1),
+        }
+    }
+
+    /// `ExpiryQueue.update`: moves `elem` from bucket `current` (0 = none) to the bucket of
+    /// `now_ms + timeout_ms`; returns the new bucket.
+    pub fn update(&mut self, elem: E, current: u64, now_ms: u64, timeout_ms: u64) -> u64 {
+        let t = now_ms + timeout_ms;
+        let next = (t / self.interval_ms + 1) * self.interval_ms;
+        if next == current {
+            return current;
+        }
+        self.buckets.entry(next).or_default().insert(elem);
+        if current != 0 {
+            if let Some(set) = self.buckets.get_mut(&current) {
+                set.remove(&elem);
+            }
+        }
+        next
+    }
+
+    /// `ExpiryQueue.remove`.
+    pub fn remove(&mut self, elem: E, current: u64) {
+        if let Some(set) = self.buckets.get_mut(&current) {
+            set.remove(&elem);
+        }
+    }
+
+    /// Forgets the buckets whose time has come (`poll`).
+    pub fn drop_expired(&mut self, now_ms: u64) {
+        while let Some((&t, _)) = self.buckets.iter().next() {
+            if t > now_ms {
+                break;
+            }
+            self.buckets.remove(&t);
+        }
+    }
+
+    /// Buckets in time order, empty ones included.
+    pub fn buckets(&self) -> &std::collections::BTreeMap<u64, std::collections::BTreeSet<E>> {
+        &self.buckets
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.buckets.values().map(|s| s.len()).sum()
+    }
+
+    /// True when no element is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,6 +627,39 @@ mod tests {
         assert_eq!(stats.last_processed_zxid, 0x1_0000_0002);
         assert_eq!(stats.alive_connections, 2);
         assert_eq!(stats.mode, ServerMode::Follower);
+    }
+
+    #[test]
+    fn conn_stats_track_latency_and_reset() {
+        let mut c = ConnStats::new(None, 7);
+        assert_eq!((c.last_op, c.last_cxid, c.last_zxid), ("NA", -1, -1));
+        c.record_response(3, 9, "GETD", 10, 14);
+        c.record_response(-2, 10, "PING", 20, 20);
+        assert_eq!((c.last_op, c.last_cxid, c.last_zxid), ("PING", 3, 10));
+        assert_eq!(
+            (c.min_latency_ms(), c.avg_latency_ms(), c.max_latency_ms()),
+            (0, 2, 4)
+        );
+        c.packets_received = 4;
+        c.outstanding = 1;
+        c.reset();
+        assert_eq!((c.packets_received, c.outstanding, c.last_op), (0, 1, "NA"));
+        assert_eq!((c.min_latency_ms(), c.avg_latency_ms()), (0, 0));
+    }
+
+    #[test]
+    fn expiry_buckets_keep_emptied_sets_until_due() {
+        let mut q = ExpiryBuckets::new(2000);
+        let b1 = q.update(1u64, 0, 1000, 4000);
+        assert_eq!(b1, 6000);
+        let b2 = q.update(1u64, b1, 3000, 4000);
+        assert_eq!(b2, 8000);
+        let sizes: Vec<(u64, usize)> = q.buckets().iter().map(|(t, s)| (*t, s.len())).collect();
+        assert_eq!(sizes, [(6000, 0), (8000, 1)]);
+        q.drop_expired(6000);
+        assert_eq!(q.buckets().len(), 1);
+        q.remove(1, b2);
+        assert!(q.is_empty());
     }
 
     #[test]

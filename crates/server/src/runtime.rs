@@ -28,6 +28,8 @@ pub enum CoreMsg {
         conn: ConnId,
         /// Where its outbound frames go.
         tx: mpsc::UnboundedSender<ConnMsg>,
+        /// The client's address (`cons`, `dump`).
+        addr: Option<SocketAddr>,
     },
     /// An input for the core.
     Input(Input),
@@ -37,7 +39,11 @@ pub enum CoreMsg {
         conn: ConnId,
         /// The command.
         cmd: FourLetter,
+        /// `stmk`'s 8-byte trace mask, when it came.
+        arg: Option<i64>,
     },
+    /// A question from the AdminServer or the Prometheus endpoint.
+    Monitor(crate::monitor::MonitorRequest),
 }
 
 /// Messages to a connection task.
@@ -90,16 +96,21 @@ pub struct ServeConfig {
 pub struct ServerInfo {
     /// The client port address.
     pub client_addr: Option<SocketAddr>,
+    /// What the monitoring commands print (conf, dirs, icfg, ...) and where the AdminServer
+    /// and the Prometheus endpoint listen.
+    pub monitor: crate::monitor::MonitorInfo,
 }
 
 /// Runs a standalone server on `listener` until `shutdown` flips to true.
-pub async fn serve(listener: TcpListener, cfg: ServeConfig, shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, mut cfg: ServeConfig, shutdown: watch::Receiver<bool>) {
+    cfg.server_info.monitor.whitelist = cfg.four_letter.clone();
     let clock = Clock::new();
     let tree = datatree::DataTree::with_config(datatree::tree::TreeConfig {
         extended_types_enabled: cfg.core.extended_types_enabled,
     });
     let core = ServerCore::new(cfg.core.clone(), tree, clock.now());
     let (core_tx, core_rx) = mpsc::channel(64 * 1024);
+    crate::monitor::start(&cfg.server_info.monitor, core_tx.clone(), shutdown.clone()).await;
     let settings = ConnSettings {
         max_buffer: cfg.max_buffer,
     };
@@ -165,8 +176,10 @@ impl CoreDriver {
 
     fn handle_msg(&mut self, now: crate::core::Now, msg: CoreMsg) {
         match msg {
-            CoreMsg::Register { conn, tx } => {
+            CoreMsg::Register { conn, tx, addr } => {
                 self.conns.insert(conn, tx);
+                self.core
+                    .monitor_register(conn, addr, now.mono_ms, now.wall_ms);
             }
             CoreMsg::Input(input) => {
                 if let Input::Disconnected { conn } = &input {
@@ -174,14 +187,17 @@ impl CoreDriver {
                 }
                 self.core.handle(now, input);
             }
-            CoreMsg::FourLetter { conn, cmd } => {
-                self.core.stats_mut().packets_received += 1;
-                let stats = self.core.stats_snapshot(self.conns.len());
-                let text = crate::net::four_letter::respond(cmd, &self.cfg.four_letter, &stats);
+            CoreMsg::FourLetter { conn, cmd, arg } => {
+                let info = &self.cfg.server_info.monitor;
+                let text = crate::monitor::four_letter(&mut self.core, info, now, conn, cmd, arg);
                 if let Some(tx) = self.conns.get(&conn) {
                     let _ = tx.send(ConnMsg::Data(Bytes::from(text.into_bytes())));
                     let _ = tx.send(ConnMsg::Close);
                 }
+            }
+            CoreMsg::Monitor(req) => {
+                let info = &self.cfg.server_info.monitor;
+                crate::monitor::handle_request(&mut self.core, info, now, req);
             }
         }
     }
@@ -190,6 +206,7 @@ impl CoreDriver {
     /// appends at once (one "sync" per batch: group commit).
     fn flush(&mut self) {
         loop {
+            let mut appended = 0;
             while let Some(out) = self.core.poll_output() {
                 match out {
                     Output::Send { conn, bytes } => {
@@ -202,8 +219,14 @@ impl CoreDriver {
                             let _ = tx.send(ConnMsg::Close);
                         }
                     }
-                    Output::AppendLog(entry) => self.log.append(entry.hdr.zxid),
+                    Output::AppendLog(entry) => {
+                        appended += 1;
+                        self.log.append(entry.hdr.zxid);
+                    }
                 }
+            }
+            if appended > 0 {
+                self.core.monitor_log_batch(appended);
             }
             match self.log.take_synced() {
                 Some(up_to) => self
@@ -233,7 +256,10 @@ impl ServeConfig {
             max_client_cnxns: cfg.max_client_cnxns as usize,
             max_buffer: props.jute_max_buffer().max(0) as usize,
             four_letter: cfg.four_letter_whitelist.clone(),
-            server_info: ServerInfo::default(),
+            server_info: ServerInfo {
+                client_addr: None,
+                monitor: crate::monitor::MonitorInfo::from_config(cfg),
+            },
         }
     }
 }
@@ -266,6 +292,9 @@ pub fn run_blocking(cfg: Config) -> Result<(), Error> {
         );
         let mut serve_cfg = ServeConfig::from_config(&cfg);
         serve_cfg.server_info.client_addr = addr;
+        if let Some(a) = addr {
+            serve_cfg.server_info.monitor.client_port = i32::from(a.port());
+        }
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;

@@ -120,11 +120,10 @@ impl SessionTracker {
             return true;
         }
         s.expires_at_ms = new_expiry;
+        // ZK-COMPAT: ExpiryQueue.update leaves the old bucket in place even when it is now
+        // empty; `dump` lists it ("0 expire at ...") until its time passes.
         if let Some(set) = self.buckets.get_mut(&old) {
             set.remove(&id);
-            if set.is_empty() {
-                self.buckets.remove(&old);
-            }
         }
         self.buckets.entry(new_expiry).or_default().insert(id);
         true
@@ -140,11 +139,9 @@ impl SessionTracker {
     /// Forgets a session (its closeSession was applied).
     pub fn remove(&mut self, id: SessionId) -> Option<Session> {
         let s = self.sessions.remove(&id)?;
+        // ZK-COMPAT: ExpiryQueue.remove leaves an emptied bucket in place, too.
         if let Some(set) = self.buckets.get_mut(&s.expires_at_ms) {
             set.remove(&id);
-            if set.is_empty() {
-                self.buckets.remove(&s.expires_at_ms);
-            }
         }
         Some(s)
     }
@@ -172,6 +169,17 @@ impl SessionTracker {
     /// Iterates over sessions in id order.
     pub fn iter(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values()
+    }
+
+    /// The expiry buckets (monotonic ms → sessions), empty ones included, as `dump` shows
+    /// them (`ExpiryQueue.getExpiryMap`).
+    pub fn buckets(&self) -> &BTreeMap<u64, BTreeSet<SessionId>> {
+        &self.buckets
+    }
+
+    /// The expiry interval (tickTime).
+    pub fn tick_ms(&self) -> u64 {
+        self.tick_ms
     }
 
     /// The next time (monotonic ms) a bucket expires.

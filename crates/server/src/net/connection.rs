@@ -138,9 +138,17 @@ async fn process(
                 }
                 let word = [buf[0], buf[1], buf[2], buf[3]];
                 if let Some(cmd) = crate::net::four_letter::detect(&word) {
+                    let mut arg = None;
+                    if cmd == crate::net::four_letter::FourLetter::Stmk {
+                        // ZK-COMPAT: NIOServerCnxn reads stmk's 8-byte big-endian mask next.
+                        if buf.len() < 12 {
+                            return Ok(());
+                        }
+                        arg = Some((&buf[4..12]).get_i64());
+                    }
                     buf.clear();
                     *state = State::Closing;
-                    let _ = core.send(CoreMsg::FourLetter { conn, cmd }).await;
+                    let _ = core.send(CoreMsg::FourLetter { conn, cmd, arg }).await;
                     return Ok(());
                 }
                 *state = State::Handshake;

@@ -14,7 +14,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::metrics::{ServerMode, ServerStats};
+use std::net::SocketAddr;
+
+use crate::metrics::{ConnStats, ServerMode, ServerStats};
+use crate::monitor::json::Json;
 
 /// The ZooKeeper release whose wire protocol and 4lw output zkrs reproduces.
 pub const ZK_COMPAT_VERSION: &str = "3.8.0";
@@ -502,6 +505,257 @@ fn format_stat_like(stats: &ServerStats, clients: Option<&[String]>) -> String {
     out
 }
 
+/// `InetSocketAddress.toString()` of a resolved-by-IP address: `/127.0.0.1:2181`, IPv6 in
+/// Java's uncompressed form (`/0:0:0:0:0:0:0:1:2181`); `null` when unknown.
+pub fn java_socket_address(addr: Option<SocketAddr>) -> String {
+    match addr {
+        None => "null".to_owned(),
+        Some(SocketAddr::V4(a)) => format!("/{}:{}", a.ip(), a.port()),
+        Some(SocketAddr::V6(a)) => {
+            let segs: Vec<String> = a.ip().segments().iter().map(|s| format!("{s:x}")).collect();
+            format!("/{}:{}", segs.join(":"), a.port())
+        }
+    }
+}
+
+/// `Long.toHexString`: lower case, no padding, two's complement for negatives.
+fn hex(v: i64) -> String {
+    format!("{v:x}")
+}
+
+/// One connection as `ServerCnxn.dumpConnectionInfo(pw, brief)` prints it, without the
+/// newline: ` /127.0.0.1:60006[1](queued=0,recved=3,sent=4)` when `brief`, and with
+/// `sid`, `lop`, `est`, `to`, `lcxid`, `lzxid`, `lresp`, `llat`, `minlat`, `avglat`,
+/// `maxlat` otherwise (for connections with a session).
+pub fn format_conn_info(c: &ConnStats, brief: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(160);
+    let ops = c.interest_ops();
+    let _ = write!(
+        out,
+        " {}[{}](queued={},recved={},sent={}",
+        java_socket_address(c.remote),
+        if ops == 0 {
+            "0".to_owned()
+        } else {
+            format!("{ops:x}")
+        },
+        c.outstanding,
+        c.packets_received,
+        c.packets_sent
+    );
+    if !brief && c.session_id != 0 {
+        let _ = write!(
+            out,
+            ",sid=0x{},lop={},est={},to={}",
+            hex(c.session_id),
+            c.last_op,
+            c.established_wall_ms,
+            c.session_timeout_ms
+        );
+        if c.last_cxid >= 0 {
+            let _ = write!(out, ",lcxid=0x{}", hex(c.last_cxid));
+        }
+        let _ = write!(
+            out,
+            ",lzxid=0x{},lresp={},llat={},minlat={},avglat={},maxlat={}",
+            hex(c.last_zxid),
+            c.last_response_ms,
+            c.last_latency_ms,
+            c.min_latency_ms(),
+            c.avg_latency_ms(),
+            c.max_latency_ms()
+        );
+    }
+    out.push(')');
+    out
+}
+
+/// The text of `cons` (`ConsCommand`): each connection in full, then an empty line.
+pub fn format_cons(conns: &[&ConnStats]) -> String {
+    let mut out = String::new();
+    for c in conns {
+        out.push_str(&format_conn_info(c, false));
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// What `conf` prints for a standalone server (`ZooKeeperServer.dumpConf`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfDump {
+    /// `clientPort`.
+    pub client_port: i32,
+    /// `secureClientPort` (-1 when unset).
+    pub secure_client_port: i32,
+    /// The snapshot directory (`dataDir/version-2`), absolute.
+    pub data_dir: String,
+    /// Size of the txn log directory (ZooKeeper's `getDataDirSize` measures that one).
+    pub data_dir_size: u64,
+    /// The txn log directory (`dataLogDir/version-2`), absolute.
+    pub data_log_dir: String,
+    /// Size of the snapshot directory (ZooKeeper's `getLogDirSize` measures that one).
+    pub data_log_size: u64,
+    /// `tickTime`.
+    pub tick_time: u32,
+    /// `maxClientCnxns`.
+    pub max_client_cnxns: u32,
+    /// `minSessionTimeout`.
+    pub min_session_timeout: u32,
+    /// `maxSessionTimeout`.
+    pub max_session_timeout: u32,
+    /// `clientPortListenBacklog` (-1 when unset).
+    pub client_port_listen_backlog: i64,
+    /// `serverId` (0 when standalone).
+    pub server_id: i64,
+}
+
+/// The text of `conf` for a standalone server.
+pub fn format_conf(c: &ConfDump) -> String {
+    format!(
+        "clientPort={}\nsecureClientPort={}\ndataDir={}\ndataDirSize={}\ndataLogDir={}\n\
+         dataLogSize={}\ntickTime={}\nmaxClientCnxns={}\nminSessionTimeout={}\n\
+         maxSessionTimeout={}\nclientPortListenBacklog={}\nserverId={}\n",
+        c.client_port,
+        c.secure_client_port,
+        c.data_dir,
+        c.data_dir_size,
+        c.data_log_dir,
+        c.data_log_size,
+        c.tick_time,
+        c.max_client_cnxns,
+        c.min_session_timeout,
+        c.max_session_timeout,
+        c.client_port_listen_backlog,
+        c.server_id
+    )
+}
+
+/// The text of `dirs` (`DirsCommand`).
+pub fn format_dirs(datadir_size: u64, logdir_size: u64) -> String {
+    format!("datadir_size: {datadir_size}\nlogdir_size: {logdir_size}\n")
+}
+
+/// The text of `mntr` (`MonitorCommand`): `zk_<key>\t<value>` per entry; longs in decimal,
+/// doubles as Java prints them.
+pub fn format_mntr(entries: &[(String, Json)]) -> String {
+    let mut out = String::with_capacity(entries.len() * 40);
+    for (k, v) in entries {
+        out.push_str("zk_");
+        out.push_str(k);
+        out.push('\t');
+        match v {
+            Json::Long(n) => out.push_str(&n.to_string()),
+            Json::Double(d) => out.push_str(&java_double_to_string(*d)),
+            Json::Str(s) => out.push_str(s),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Null => out.push_str("null"),
+            other => out.push_str(&other.to_pretty()),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One `ExpiryQueue` as `dump` prints it: bucket times (already converted to wall-clock
+/// ms) with their elements' texts, and the number of elements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpiryDump {
+    /// `(wall-clock ms, elements)` in time order; empty buckets included.
+    pub buckets: Vec<(i64, Vec<String>)>,
+    /// `elemMap.size()`.
+    pub elements: usize,
+}
+
+fn format_expiry(out: &mut String, label: &str, q: &ExpiryDump) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "{label} Sets ({})/({}):", q.buckets.len(), q.elements);
+    for (wall_ms, elems) in &q.buckets {
+        let _ = writeln!(
+            out,
+            "{} expire at {}:",
+            elems.len(),
+            crate::monitor::java::date_to_string(*wall_ms)
+        );
+        for e in elems {
+            let _ = writeln!(out, "\t{e}");
+        }
+    }
+}
+
+/// The text of `dump` (`DumpCommand`): the session expiry queue, the ephemerals per
+/// session, and the connection expiry queue.
+pub fn format_dump(
+    sessions: &ExpiryDump,
+    ephemerals: &[(i64, Vec<String>)],
+    connections: &ExpiryDump,
+) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("SessionTracker dump:\n");
+    format_expiry(&mut out, "Session", sessions);
+    out.push_str("ephemeral nodes dump:\n");
+    let _ = writeln!(out, "Sessions with Ephemerals ({}):", ephemerals.len());
+    for (session, paths) in ephemerals {
+        let _ = writeln!(out, "0x{}:", hex(*session));
+        for p in paths {
+            let _ = writeln!(out, "\t{p}");
+        }
+    }
+    out.push_str("Connections dump:\n");
+    format_expiry(&mut out, "Connections", connections);
+    out
+}
+
+/// The text of `wchs` (`WatchManager.toString` + a newline).
+pub fn format_wchs(connections: usize, paths: usize, total: usize) -> String {
+    format!("{connections} connections watching {paths} paths\nTotal watches:{total}\n")
+}
+
+/// The text of `wchc` (`WatchManager.dumpWatches(pw, false)` + a newline).
+pub fn format_wchc(by_session: &[(i64, Vec<String>)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (session, paths) in by_session {
+        let _ = writeln!(out, "0x{}", hex(*session));
+        for p in paths {
+            let _ = writeln!(out, "\t{p}");
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// The text of `wchp` (`WatchManager.dumpWatches(pw, true)` + a newline).
+pub fn format_wchp(by_path: &[(String, Vec<i64>)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (path, sessions) in by_path {
+        let _ = writeln!(out, "{path}");
+        for s in sessions {
+            let _ = writeln!(out, "\t0x{}", hex(*s));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// The text of `hash` (`DigestCommand`): `<zxid hex>: <digest>` per logged digest.
+pub fn format_hash(digests: &[(i64, i64)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (zxid, digest) in digests {
+        let _ = writeln!(out, "{}: {digest}", hex(*zxid));
+    }
+    out
+}
+
+/// `crst`'s reply (`CnxnStatResetCommand`).
+pub const CRST_REPLY: &str = "Connection stats reset.\n";
+
+/// `srst`'s reply (`StatResetCommand`).
+pub const SRST_REPLY: &str = "Server stats reset.\n";
+
 /// Formats a finite `f64` as Java's `Double.toString` does: plain decimal with
 /// at least one fractional digit for magnitudes in [1e-3, 1e7) (`0.0`, `1.5`,
 /// `0.3333`), and `d.dddE<exp>` outside it (`1.0E-4`, `1.2345E7`), using the
@@ -736,6 +990,140 @@ mod tests {
             full_version()
         );
         assert!(text.starts_with(&expected_head), "{text}");
+    }
+
+    fn session_conn() -> ConnStats {
+        let mut c = ConnStats::new(
+            Some("127.0.0.1:60006".parse().expect("addr")),
+            1_795_321_200_075,
+        );
+        c.session_id = 0x0100_001d_94ad_0002;
+        c.session_timeout_ms = 30000;
+        c.packets_received = 3;
+        c.packets_sent = 4;
+        c.record_response(2, 8, "GETD", 2_038_097, 2_038_098);
+        c
+    }
+
+    #[test]
+    fn cons_lines_match_dump_connection_info() {
+        let c = session_conn();
+        assert_eq!(
+            format_conn_info(&c, false),
+            " /127.0.0.1:60006[1](queued=0,recved=3,sent=4,sid=0x100001d94ad0002,lop=GETD,\
+             est=1795321200075,to=30000,lcxid=0x2,lzxid=0x8,lresp=2038098,llat=1,minlat=1,\
+             avglat=1,maxlat=1)"
+        );
+        assert_eq!(
+            format_conn_info(&c, true),
+            " /127.0.0.1:60006[1](queued=0,recved=3,sent=4)"
+        );
+        let mut four = ConnStats::new(Some("127.0.0.1:41130".parse().expect("addr")), 0);
+        four.four_letter = true;
+        four.packets_received = 1;
+        assert_eq!(
+            format_cons(&[&four]),
+            " /127.0.0.1:41130[0](queued=0,recved=1,sent=0)\n\n"
+        );
+        let mut fresh = ConnStats::new(None, 1);
+        fresh.session_id = 5;
+        let line = format_conn_info(&fresh, false);
+        assert!(
+            line.contains("lop=NA,est=1,to=0,lzxid=0xffffffffffffffff,lresp=0"),
+            "{line}"
+        );
+        assert!(!line.contains("lcxid"), "{line}");
+    }
+
+    #[test]
+    fn java_socket_addresses() {
+        assert_eq!(java_socket_address(None), "null");
+        assert_eq!(
+            java_socket_address(Some("[::1]:2181".parse().expect("addr"))),
+            "/0:0:0:0:0:0:0:1:2181"
+        );
+    }
+
+    #[test]
+    fn conf_dirs_and_resets_print_like_zookeeper() {
+        let conf = ConfDump {
+            client_port: 22181,
+            secure_client_port: -1,
+            data_dir: "/d/version-2".into(),
+            data_dir_size: 457,
+            data_log_dir: "/l/version-2".into(),
+            data_log_size: 458,
+            tick_time: 2000,
+            max_client_cnxns: 60,
+            min_session_timeout: 4000,
+            max_session_timeout: 40000,
+            client_port_listen_backlog: -1,
+            server_id: 0,
+        };
+        assert_eq!(
+            format_conf(&conf),
+            "clientPort=22181\nsecureClientPort=-1\ndataDir=/d/version-2\ndataDirSize=457\n\
+             dataLogDir=/l/version-2\ndataLogSize=458\ntickTime=2000\nmaxClientCnxns=60\n\
+             minSessionTimeout=4000\nmaxSessionTimeout=40000\nclientPortListenBacklog=-1\n\
+             serverId=0\n"
+        );
+        assert_eq!(format_dirs(1, 2), "datadir_size: 1\nlogdir_size: 2\n");
+        assert_eq!(CRST_REPLY, "Connection stats reset.\n");
+        assert_eq!(SRST_REPLY, "Server stats reset.\n");
+    }
+
+    #[test]
+    fn mntr_lines_are_tab_separated() {
+        let entries = vec![
+            ("version".to_owned(), Json::from("3.8.0")),
+            ("avg_latency".to_owned(), Json::Double(1.5909)),
+            ("znode_count".to_owned(), Json::Long(10)),
+            ("connection_drop_probability".to_owned(), Json::Double(0.0)),
+        ];
+        assert_eq!(
+            format_mntr(&entries),
+            "zk_version\t3.8.0\nzk_avg_latency\t1.5909\nzk_znode_count\t10\n\
+             zk_connection_drop_probability\t0.0\n"
+        );
+    }
+
+    #[test]
+    fn dump_lists_sessions_ephemerals_and_connections() {
+        let sessions = ExpiryDump {
+            buckets: vec![(0, vec![]), (1000, vec!["0x1".into(), "0x2".into()])],
+            elements: 2,
+        };
+        let conns = ExpiryDump {
+            buckets: vec![(2000, vec!["ip: /127.0.0.1:5 sessionId: 0x0".into()])],
+            elements: 1,
+        };
+        let text = format_dump(&sessions, &[(1, vec!["/app/e1".into()])], &conns);
+        assert_eq!(
+            text,
+            "SessionTracker dump:\nSession Sets (2)/(2):\n0 expire at Thu Jan 01 00:00:00 UTC 1970:\n\
+             2 expire at Thu Jan 01 00:00:01 UTC 1970:\n\t0x1\n\t0x2\nephemeral nodes dump:\n\
+             Sessions with Ephemerals (1):\n0x1:\n\t/app/e1\nConnections dump:\n\
+             Connections Sets (1)/(1):\n1 expire at Thu Jan 01 00:00:02 UTC 1970:\n\
+             \tip: /127.0.0.1:5 sessionId: 0x0\n"
+        );
+    }
+
+    #[test]
+    fn watch_dumps_print_like_watch_manager() {
+        assert_eq!(
+            format_wchs(3, 2, 3),
+            "3 connections watching 2 paths\nTotal watches:3\n"
+        );
+        assert_eq!(
+            format_wchc(&[(0x10, vec!["/a".into(), "/b".into()]), (0x11, vec![])]),
+            "0x10\n\t/a\n\t/b\n0x11\n\n"
+        );
+        assert_eq!(
+            format_wchp(&[("/a".into(), vec![0x10, 0x11])]),
+            "/a\n\t0x10\n\t0x11\n\n"
+        );
+        assert_eq!(format_hash(&[(0x1f, -42)]), "1f: -42\n");
+        assert_eq!(format_hash(&[]), "");
     }
 
     #[test]

@@ -71,7 +71,12 @@ pub async fn accept_loop(
         let conn = next_conn;
         next_conn += 1;
         let (tx, rx) = mpsc::unbounded_channel();
-        if core.send(CoreMsg::Register { conn, tx }).await.is_err() {
+        let addr = Some(addr);
+        if core
+            .send(CoreMsg::Register { conn, tx, addr })
+            .await
+            .is_err()
+        {
             break;
         }
         let core = core.clone();

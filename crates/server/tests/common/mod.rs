@@ -44,6 +44,7 @@ impl TestServer {
             four_letter: Whitelist::all(),
             server_info: ServerInfo {
                 client_addr: Some(addr),
+                ..ServerInfo::default()
             },
         };
         f(&mut cfg);
