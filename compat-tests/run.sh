@@ -180,6 +180,7 @@ if wants kazoo; then
             --candidate "$candidate" --out "$out/kazoo" || rc=$?
         case $rc in
             0) ;;
+            5) broken=(--broken "pytest did not complete (crashed or internal error); see the log") ;;
             4) broken=(--broken "zkrs failed the preflight (start + one kazoo session); suite not run") ;;
             3) broken=(--broken "suite timed out (KAZOO_TIMEOUT=${KAZOO_TIMEOUT:-1200}s); tests not reached are not counted") ;;
             *) broken=(--broken "kazoo runner exited with status $rc") ;;

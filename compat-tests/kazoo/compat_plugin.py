@@ -16,12 +16,15 @@
    the connection thread is stuck. pytest-timeout's signal method fires only once, so
    one hung test would stall the whole suite. Here SIGALRM raises in the main thread at
    the deadline, and again every 5 s until the test's protocol (setup, call, teardown)
-   is over.
+   is over. At the first one, every thread's stack goes to the test's captured stderr.
 """
 
 import os
 import signal
+import sys
+import threading
 import time
+import traceback
 
 import pytest
 
@@ -42,6 +45,21 @@ def _append(path, line):
         f.write(line + "\n")
 
 
+def _dump_threads():
+    """Print every thread's stack to stderr (captured into the test's report).
+
+    Done in Python from the main thread: faulthandler's dump_traceback_later reads other
+    threads' frames without a lock, and it crashed the interpreter here (kazoo's
+    connection thread was running).
+    """
+    names = {t.ident: t.name for t in threading.enumerate()}
+    out = ["compat-tests: test timed out; thread stacks:"]
+    for ident, frame in sys._current_frames().items():
+        out.append("--- thread %s (%s)" % (names.get(ident, "?"), ident))
+        out.extend(line.rstrip("\n") for line in traceback.format_stack(frame))
+    sys.stderr.write("\n".join(out) + "\n")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     started = time.monotonic()
@@ -51,6 +69,7 @@ def pytest_runtest_protocol(item, nextitem):
         fired.append(time.monotonic())
         signal.setitimer(signal.ITIMER_REAL, _REFIRE_S)
         if len(fired) == 1:
+            _dump_threads()
             msg = "Timeout (>%.0fs) from compat-tests" % _TIMEOUT
         else:
             msg = "Timeout (>%.0fs) from compat-tests: still running %.0fs later (teardown?)" % (

@@ -13,7 +13,8 @@
 # Writes DIR/kazoo-outcomes.txt (PASS/FAIL/SKIP <test id>), DIR/kazoo-durations.txt
 # (<seconds> <test id>) and DIR/kazoo-pytest.log.
 # Exit status: 0 when pytest finished (whatever the test results), 3 on a suite timeout,
-# 4 when zkrs fails the preflight (start + one kazoo session), 2 on a setup error.
+# 4 when zkrs fails the preflight (start + one kazoo session), 5 when pytest did not
+# complete (crash, internal error), 2 on a setup error.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -125,7 +126,6 @@ set +e
     PATH=$path exec timeout -k 30 "$suite_timeout" \
         "$venv/bin/python" -m pytest --pyargs kazoo.tests \
         -p compat_plugin -p no:cacheprovider -p no:timeout \
-        -o faulthandler_timeout=$((COMPAT_TEST_TIMEOUT - 5)) \
         -v -rfE --color=no "${extra[@]}" "$@"
 ) >"$log" 2>&1 &
 pytest_pid=$!
@@ -140,9 +140,10 @@ if ((rc == 124 || rc == 137)); then
     exit 3
 fi
 if ((rc > 1)); then
-    # 0 = all passed, 1 = some tests failed; anything else is a usage/internal error.
+    # 0 = all passed, 1 = some tests failed; anything else (a crash, an internal or usage
+    # error, no tests collected) means the run is incomplete.
     echo "kazoo: pytest did not complete normally (status $rc); tail of $log:" >&2
     tail -n 30 "$log" >&2
-    [[ -s $outcomes ]] || exit 2
+    exit 5
 fi
 exit 0
