@@ -20,6 +20,10 @@
 # known-failures.txt (or could not run); known failures that now pass are only reported.
 set -euo pipefail
 
+# The body is one function, parsed completely before it runs: editing this file (or a
+# git checkout) during a run cannot change what the running shell executes.
+main() {
+
 compat=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$compat")
 cd "$repo"
@@ -114,13 +118,16 @@ if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo; }; then
             echo "run.sh: cargo build --release -p server FAILED; tail of $out/cargo-build.log:"
             tail -n 40 "$out/cargo-build.log"
             failed_any=1
+            zkrs_ok=0   # never test a stale binary
         fi
         echo "run.sh: cargo build --release -p server took $((SECONDS - t0))s"
     fi
-    if [[ ! -x $ZKRS_BIN ]]; then
+    if [[ ! -x $ZKRS_BIN || -d $ZKRS_BIN ]]; then
         echo "run.sh: zkrs binary missing: $ZKRS_BIN"
         zkrs_ok=0
         failed_any=1
+    else
+        ZKRS_BIN=$(cd "$(dirname "$ZKRS_BIN")" && pwd)/$(basename "$ZKRS_BIN")
     fi
     export ZKRS_BIN
 fi
@@ -150,7 +157,7 @@ if wants zkcli; then
     t0=$SECONDS
     broken=()
     if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
-        broken=(--broken "zkrs binary missing, suite not run")
+        broken=(--broken "no usable zkrs binary (build failed or missing); suite not run")
     else
         rc=0
         run_bounded 600 - python3 "$compat/zkcli/run_zkcli.py" --candidate "$candidate" \
@@ -172,7 +179,7 @@ if wants kazoo; then
     t0=$SECONDS
     broken=()
     if [[ $candidate == zkrs && $zkrs_ok == 0 ]]; then
-        broken=(--broken "zkrs binary missing, suite not run")
+        broken=(--broken "no usable zkrs binary (build failed or missing); suite not run")
     else
         # run_kazoo.sh bounds pytest itself (KAZOO_TIMEOUT); this is a backstop.
         rc=0
@@ -199,3 +206,6 @@ fi
 echo "run.sh: total time $((SECONDS - t_all))s; results in $out"
 echo "$total_pass passed, $total_fail failed"
 exit "$failed_any"
+}
+
+main "$@"

@@ -17,6 +17,10 @@
 # complete (crash, internal error), 2 on a setup error.
 set -euo pipefail
 
+# The body is one function, parsed completely before it runs: editing this file (or a
+# git checkout) during a run cannot change what the running shell executes.
+main() {
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 compat=$(dirname "$here")
 candidate=zkrs
@@ -147,3 +151,6 @@ if ((rc > 1)); then
     exit 5
 fi
 exit 0
+}
+
+main "$@"

@@ -315,6 +315,7 @@ def run_side(kind, zkrs_bin, case_files, root, out_dir, label):
     port = servers.free_port()
     server = servers.Server(kind, workdir, port, ZOO_CFG_EXTRA, SERVER_PROPS, zkrs_bin)
     results = {}
+    t0 = time.monotonic()
     raw_dir = os.path.join(out_dir, "raw-" + label)
     os.makedirs(raw_dir, exist_ok=True)
     try:
@@ -340,6 +341,7 @@ def run_side(kind, zkrs_bin, case_files, root, out_dir, label):
                 break
     finally:
         code = server.stop()
+        print("zkcli: %s (%s): %.1fs" % (label, kind, time.monotonic() - t0), flush=True)
         if code not in (0, None, -15, 143):
             print("zkcli: note: %s server exit code %s on SIGTERM" % (kind, code))
     return results, server.log_path
