@@ -29,17 +29,22 @@ fi
 
 # Runs apt-get, waiting (bounded) for another apt/dpkg to release its locks.
 apt_get() {
-    local deadline=$((SECONDS + 900))
+    local deadline=$((SECONDS + 900)) attempt
+    attempt=$(mktemp "${TMPDIR:-/tmp}/compat-setup-apt.XXXXXX")
     while :; do
-        if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-            apt-get -q -o DPkg::Lock::Timeout=60 "$@" >>"$log" 2>&1; then
+        if "${sudo[@]+"${sudo[@]}"}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get -q -o DPkg::Lock::Timeout=60 "$@" >"$attempt" 2>&1; then
+            cat "$attempt" >>"$log"
+            rm -f "$attempt"
             return 0
         fi
-        if grep -q "Could not get lock\|Unable to lock\|Unable to acquire" "$log" &&
+        cat "$attempt" >>"$log"
+        if grep -q "Could not get lock\|Unable to lock\|Unable to acquire" "$attempt" &&
             ((SECONDS < deadline)); then
             sleep 5   # polling for another apt run to finish, not synchronising
             continue
         fi
+        rm -f "$attempt"
         return 1
     done
 }
