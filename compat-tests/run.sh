@@ -62,9 +62,12 @@ out=$(cd "$out" && pwd)
 child=
 on_exit() {
     trap '' TERM INT
-    if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then
-        kill -TERM "$child" 2>/dev/null || true
-        wait "$child" 2>/dev/null || true
+    if [[ -n $child ]]; then
+        if kill -0 "$child" 2>/dev/null; then
+            kill -TERM "$child" 2>/dev/null || true
+            wait "$child" 2>/dev/null || true
+        fi
+        reap_group "$child"
     fi
 }
 trap on_exit EXIT
@@ -74,18 +77,31 @@ trap 'exit 143' TERM
 # run_bounded SECONDS LOGFILE CMD...: run CMD under timeout(1) (its own process group, so a
 # timeout or our trap takes down everything it started); output to LOGFILE ("-": ours).
 run_bounded() {
-    local secs=$1 logfile=$2 rc
+    local secs=$1 logfile=$2 rc pid
     shift 2
     if [[ $logfile == - ]]; then
         timeout -k 30 "$secs" "$@" &
     else
         timeout -k 30 "$secs" "$@" >"$logfile" 2>&1 &
     fi
-    child=$!
+    pid=$!
+    child=$pid
     rc=0
-    wait "$child" || rc=$?
+    wait "$pid" || rc=$?
     child=
+    reap_group "$pid"   # whatever the command left behind in timeout's process group
     return "$rc"
+}
+
+# reap_group PGID: SIGTERM a process group, SIGKILL it if it is not gone within 15 s.
+reap_group() {
+    local i
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    for ((i = 0; i < 150; i++)); do
+        kill -0 -- "-$1" 2>/dev/null || return 0
+        sleep 0.1   # polling for the group to exit, with a deadline
+    done
+    kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 failed_any=0

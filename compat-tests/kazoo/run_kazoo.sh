@@ -59,13 +59,26 @@ esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kazoo-suite.XXXXXX")
 pytest_pid=
+# reap_group PGID: SIGTERM a process group, SIGKILL it if it is not gone within 15 s.
+# timeout(1) leads its own group with pytest and every server the harness started; when
+# pytest dies abruptly (a crash, a SIGKILL) nobody stops those servers but us.
+reap_group() {
+    local i
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    for ((i = 0; i < 150; i++)); do
+        kill -0 -- "-$1" 2>/dev/null || return 0
+        sleep 0.1   # polling for the group to exit, with a deadline
+    done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
+pytest_pgid=
 cleanup() {
     trap '' TERM INT   # timeout(1) signals both us and our group: finish cleaning up
     if [[ -n $pytest_pid ]] && kill -0 "$pytest_pid" 2>/dev/null; then
-        # timeout(1) leads its own process group: signal it, it forwards to the group.
-        kill -TERM "$pytest_pid" 2>/dev/null || true
+        kill -TERM "$pytest_pid" 2>/dev/null || true   # timeout forwards it to its group
         wait "$pytest_pid" 2>/dev/null || true
     fi
+    if [[ -n $pytest_pgid ]]; then reap_group "$pytest_pgid"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -133,13 +146,17 @@ set +e
         -v -rfE --color=no "${extra[@]}" "$@"
 ) >"$log" 2>&1 &
 pytest_pid=$!
+pytest_pgid=$pytest_pid   # timeout(1) calls setpgid(0, 0): it leads its own group
 wait "$pytest_pid"
 rc=$?
 pytest_pid=
 set -e
+reap_group "$pytest_pgid"
+pytest_pgid=
 echo "kazoo: pytest exit status $rc after $(($(date +%s) - start))s"
 sort -rn "$durations" | head -n 5 | sed 's/^/kazoo: slowest: /'
-if ((rc == 124 || rc == 137)); then
+elapsed=$(($(date +%s) - start))
+if ((rc == 124 || (rc == 137 && elapsed >= suite_timeout))); then
     echo "kazoo: suite timed out after ${suite_timeout}s" >&2
     exit 3
 fi

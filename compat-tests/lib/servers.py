@@ -65,7 +65,11 @@ def four_letter(port, word, timeout=2.0):
 
 
 class Server:
-    """One server process, in its own process group, logging to ``log_path``."""
+    """One server process, logging to ``log_path``.
+
+    It stays in our process group (no new session), so that whoever bounds us with
+    timeout(1) and reaps our group also takes the server down if we die abruptly.
+    """
 
     def __init__(self, kind, workdir, port, zoo_cfg_extra="", props=(), zkrs_bin=None):
         self.kind = kind
@@ -106,8 +110,7 @@ class Server:
         cmd = self.command()
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, cwd=self.workdir,
-                                     start_new_session=True)
+                                     stderr=subprocess.STDOUT, cwd=self.workdir)
         log.close()
         _LIVE.append(self)
         deadline = time.monotonic() + deadline_s
@@ -141,12 +144,15 @@ class Server:
             return ""
 
     def stop(self, grace_s=15.0):
-        """SIGTERM the process group, SIGKILL it after ``grace_s``. Returns the exit code."""
+        """SIGTERM the server, SIGKILL it after ``grace_s``. Returns the exit code.
+
+        (Both kinds are one process: java itself, or the zkrs binary; wrappers exec.)
+        """
         if self.proc is None:
             return None
         if self.proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.send_signal(signal.SIGTERM)
             except ProcessLookupError:
                 pass
             try:
@@ -155,7 +161,7 @@ class Server:
                 print("warning: %s server ignored SIGTERM for %.0fs; killing"
                       % (self.kind, grace_s), flush=True)
                 try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.kill()
                 except ProcessLookupError:
                     pass
                 self.proc.wait()
