@@ -7,6 +7,7 @@
 //! - [`ephemeral`]: `ephemeralOwner` encodings (`EphemeralType`) and `CreateMode`.
 //! - [`acl`]: permissions, ACL checks, auth providers (digest, ip, super), the shared ACL
 //!   lists (`ReferenceCountedACLCache`).
+//! - [`digest`]: the node and tree digests (`DigestCalculator`, `AdHash`).
 //! - [`node`]: [`Znode`] (`DataNode`) and the client `Stat` it serves.
 //! - [`quota`]: `/zookeeper/quota` bookkeeping (`Quotas`, `StatsTrack`, `PathTrie`).
 //! - [`tree`]: [`DataTree`]: reads, and `apply` — the only mutator — for committed txns.
@@ -19,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod acl;
+pub mod digest;
 pub mod ephemeral;
 pub mod node;
 pub mod path;
