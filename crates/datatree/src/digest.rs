@@ -117,7 +117,10 @@ mod tests {
             node_digest("/", Some(b""), &s),
             node_digest("", Some(b""), &s)
         );
-        assert_eq!(node_digest("/a", None, &s), node_digest("/a", Some(b""), &s));
+        assert_eq!(
+            node_digest("/a", None, &s),
+            node_digest("/a", Some(b""), &s)
+        );
     }
 
     #[test]

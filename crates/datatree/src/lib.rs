@@ -10,6 +10,7 @@
 //! - [`digest`]: the node and tree digests (`DigestCalculator`, `AdHash`).
 //! - [`node`]: [`Znode`] (`DataNode`) and the client `Stat` it serves.
 //! - [`quota`]: `/zookeeper/quota` bookkeeping (`Quotas`, `StatsTrack`, `PathTrie`).
+//! - [`snapshot`]: the snapshot stream (`FileSnap`, `SerializeUtils`): fuzzy incremental writer, loader.
 //! - [`tree`]: [`DataTree`]: reads, and `apply` — the only mutator — for committed txns.
 //! - [`watch`]: [`WatchTable`]: one-shot, persistent and recursive watches.
 //!
@@ -25,6 +26,7 @@ pub mod ephemeral;
 pub mod node;
 pub mod path;
 pub mod quota;
+pub mod snapshot;
 pub mod tree;
 pub mod watch;
 

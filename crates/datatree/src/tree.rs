@@ -936,9 +936,7 @@ impl DataTree {
         let parent_acl = Arc::clone(&parent.acl);
         let node = self.nodes.remove(path).ok_or(ErrorCode::NoNode)?;
         self.data_size -= node_size(path, &node.data);
-        self.digest = self
-            .digest
-            .wrapping_sub(digest::znode_digest(path, &node));
+        self.digest = self.digest.wrapping_sub(digest::znode_digest(path, &node));
         let data_len = len_of(&node.data);
         match EphemeralType::from_owner(
             node.stat.ephemeral_owner,
@@ -1159,5 +1157,120 @@ impl<'a> NewNode<'a> {
             acl,
             parent_cversion,
         }
+    }
+}
+
+/// Why [`DataTree::load_node`] refused a node record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LoadNodeError {
+    /// The parent path has not been read yet.
+    MissingParent(String),
+    /// The path was read before.
+    Duplicate,
+}
+
+/// Building a tree from snapshot records (`DataTree.deserialize`), for [`crate::snapshot`].
+impl DataTree {
+    /// A tree with no node at all, not even the root: the start of a snapshot load.
+    pub(crate) fn empty_for_load(config: TreeConfig) -> Self {
+        DataTree {
+            nodes: HashMap::default(),
+            acls: AclCache::default(),
+            ephemerals: BTreeMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            quotas: QuotaIndex::default(),
+            data_size: 0,
+            last_processed_zxid: 0,
+            digest: 0,
+            config,
+            watches: WatchTable::default(),
+        }
+    }
+
+    /// The shared list equal to `acl` (`ReferenceCountedACLCache.deserialize`).
+    pub(crate) fn intern_acl(&mut self, acl: &[Acl]) -> Arc<Vec<Acl>> {
+        self.acls.intern(acl)
+    }
+
+    /// Adds one node read from a snapshot. A path without '/' is the root (ZooKeeper writes
+    /// it as `""`); any other path needs its parent already loaded, and joins the parent's
+    /// children and the ephemeral, container or TTL index its `ephemeralOwner` names (the
+    /// root's owner is never indexed, as in ZooKeeper).
+    pub(crate) fn load_node(&mut self, path: &str, node: Znode) -> Result<(), LoadNodeError> {
+        let Some((parent_name, child_name)) = split_path(path) else {
+            if self.nodes.contains_key("/") {
+                return Err(LoadNodeError::Duplicate);
+            }
+            self.insert("/", node);
+            return Ok(());
+        };
+        if path == "/" || self.nodes.contains_key(path) {
+            return Err(LoadNodeError::Duplicate);
+        }
+        let parent = self
+            .nodes
+            .get_mut(key(parent_name))
+            .ok_or_else(|| LoadNodeError::MissingParent(parent_name.to_owned()))?;
+        parent.children.insert(child_name.to_owned());
+        let owner = node.stat.ephemeral_owner;
+        self.insert(path, node);
+        match EphemeralType::from_owner(owner, self.config.extended_types_enabled) {
+            EphemeralType::Container => {
+                self.containers.insert(path.to_owned());
+            }
+            EphemeralType::Ttl(_) => {
+                self.ttls.insert(path.to_owned());
+            }
+            EphemeralType::Session(session) => {
+                self.ephemerals
+                    .entry(session)
+                    .or_default()
+                    .insert(path.to_owned());
+            }
+            EphemeralType::Normal => {}
+        }
+        Ok(())
+    }
+
+    /// The end of a snapshot load: a root if the snapshot had none, then the quota index and
+    /// the stats nodes (`setupQuota`: every leaf `.../zookeeper_limits` under
+    /// `/zookeeper/quota` declares a quota, and its stats node is recounted).
+    pub(crate) fn finish_load(&mut self, last_processed_zxid: i64) {
+        if !self.nodes.contains_key("/") {
+            let open = self.acls.intern(&acl::open_acl_unsafe());
+            let root = Znode {
+                data: Some(Bytes::new()),
+                acl: open,
+                stat: create_stat(0, 0, 0),
+                children: BTreeSet::new(),
+            };
+            self.insert("/", root);
+        }
+        let mut limits = Vec::new();
+        let mut stack = vec![quota::QUOTA_ZOOKEEPER.to_owned()];
+        while let Some(p) = stack.pop() {
+            let Some(n) = self.nodes.get(p.as_str()) else {
+                continue;
+            };
+            if n.children.is_empty() {
+                let end = format!("/{}", quota::LIMIT_NODE);
+                if p.ends_with(&end) {
+                    // ZK-COMPAT: DataTree.java: the quota'd path ends at the *first*
+                    // "/zookeeper_limits" (`indexOf`).
+                    let start = quota::QUOTA_ZOOKEEPER.len();
+                    if let Some(at) = p.find(&end) {
+                        limits.push(p[start..at.max(start)].to_owned());
+                    }
+                }
+                continue;
+            }
+            stack.extend(n.children.iter().map(|c| format!("{p}/{c}")));
+        }
+        for real in limits {
+            self.update_quota_for_path(&real);
+            self.quotas.add(&real);
+        }
+        self.last_processed_zxid = last_processed_zxid;
     }
 }
