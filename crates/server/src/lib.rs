@@ -6,6 +6,7 @@
 //! - [`session`]: session ids, passwords and expiry (`SessionTrackerImpl`).
 //! - [`pipeline`]: Prep, Pending, Apply (`PrepRequestProcessor`, `FinalRequestProcessor`).
 //! - [`net`]: listener, connections, four-letter words.
+//! - [`persist`]: snapshots (`FileSnap`), the txn log and recovery.
 //! - [`runtime`]: the tokio driver.
 //! - [`clock`]: the only place that reads the clocks.
 //! - [`metrics`]: the counters behind the monitoring commands.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod metrics;
 pub mod monitor;
 pub mod net;
+pub mod persist;
 pub mod pipeline;
 pub mod runtime;
 pub mod session;
