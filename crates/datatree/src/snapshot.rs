@@ -103,6 +103,9 @@ pub const OPEN_UNSAFE_ACL_ID: i64 = -1;
 /// (uncompressed) ends with them (`SnapStream.isValidCheckedStream`).
 pub const END_MARKER: [u8; 5] = [0, 0, 0, 1, b'/'];
 
+/// The size of the node buffer's chunks.
+const CHUNK: usize = 1 << 20;
+
 /// What the writer emits besides the tree; ZooKeeper reads these from system properties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
@@ -158,8 +161,10 @@ pub struct FuzzySnapshot {
     sessions: BTreeMap<SessionId, i32>,
     started: bool,
     stack: Vec<Frame>,
-    /// Serialised node records, in walk order.
-    nodes: Vec<u8>,
+    /// Serialised node records, in walk order, in chunks of about [`CHUNK`] bytes (one
+    /// growing buffer would copy itself, up to the whole snapshot, inside a single step).
+    nodes: Vec<Vec<u8>>,
+    nodes_len: usize,
     node_count: u64,
     /// ACL lists written so far by identity (the tree shares one `Arc` per distinct list),
     /// with their keys; the `Arc`s in `acl_lists` keep the addresses from being reused.
@@ -183,6 +188,7 @@ impl FuzzySnapshot {
             started: false,
             stack: Vec::new(),
             nodes: Vec::new(),
+            nodes_len: 0,
             node_count: 0,
             acl_keys: HashMap::default(),
             acl_lists: Vec::new(),
@@ -202,7 +208,7 @@ impl FuzzySnapshot {
 
     /// Bytes of node records buffered so far.
     pub fn buffered_bytes(&self) -> usize {
-        self.nodes.len()
+        self.nodes_len
     }
 
     /// Whether the walk is over (the last [`FuzzySnapshot::step`] returned true).
@@ -265,10 +271,16 @@ impl FuzzySnapshot {
     /// Appends one node record and opens its frame.
     fn write_node(&mut self, tree: &DataTree, path: String, node: &Znode) {
         let key = self.acl_key(&path, &node.acl);
-        path.encode(&mut self.nodes);
-        node.data.encode(&mut self.nodes);
-        key.encode(&mut self.nodes);
-        node.stat.encode(&mut self.nodes);
+        if self.nodes.last().is_none_or(|c| c.len() >= CHUNK) {
+            self.nodes.push(Vec::with_capacity(CHUNK + 1024));
+        }
+        let chunk = self.nodes.last_mut().expect("a chunk was just ensured");
+        let before = chunk.len();
+        path.encode(chunk);
+        node.data.encode(chunk);
+        key.encode(chunk);
+        node.stat.encode(chunk);
+        self.nodes_len += chunk.len() - before;
         self.node_count += 1;
         self.stack.push(Frame {
             path,
@@ -334,6 +346,7 @@ impl FuzzySnapshot {
             zxid: self.zxid,
             head,
             nodes: self.nodes,
+            nodes_len: self.nodes_len,
             node_count: self.node_count,
             digest,
             last_zxid: self.options.serialize_last_processed_zxid.then_some(last),
@@ -346,7 +359,8 @@ impl FuzzySnapshot {
 pub struct SnapshotImage {
     zxid: i64,
     head: Vec<u8>,
-    nodes: Vec<u8>,
+    nodes: Vec<Vec<u8>>,
+    nodes_len: usize,
     node_count: u64,
     digest: Option<ZxidDigest>,
     last_zxid: Option<i64>,
@@ -373,7 +387,7 @@ impl SnapshotImage {
     pub fn len(&self) -> usize {
         let seal = 8 + END_MARKER.len();
         self.head.len()
-            + self.nodes.len()
+            + self.nodes_len
             + END_MARKER.len()
             + seal
             + self.digest.map_or(0, |_| 20 + seal)
@@ -396,7 +410,9 @@ impl SnapshotImage {
             adler: adler2::Adler32::new(),
         };
         w.put(&self.head)?;
-        w.put(&self.nodes)?;
+        for chunk in &self.nodes {
+            w.put(chunk)?;
+        }
         w.put(&END_MARKER)?;
         w.seal()?;
         if let Some(d) = self.digest {
