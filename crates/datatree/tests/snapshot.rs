@@ -855,3 +855,10 @@ fn a_finished_snapshot_is_the_tree_when_nothing_changes() {
     assert_eq!(loaded.digest_check, DigestCheck::Matched);
     assert_same_tree(&loaded.tree, &zk.tree, "static");
 }
+
+#[test]
+fn a_snapshot_in_progress_and_a_finished_image_can_move_to_another_thread() {
+    fn is_send<T: Send + 'static>() {}
+    is_send::<FuzzySnapshot>();
+    is_send::<datatree::snapshot::SnapshotImage>();
+}
