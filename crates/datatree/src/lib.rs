@@ -10,7 +10,8 @@
 //! - [`digest`]: the node and tree digests (`DigestCalculator`, `AdHash`).
 //! - [`node`]: [`Znode`] (`DataNode`) and the client `Stat` it serves.
 //! - [`quota`]: `/zookeeper/quota` bookkeeping (`Quotas`, `StatsTrack`, `PathTrie`).
-//! - [`snapshot`]: the snapshot stream (`FileSnap`, `SerializeUtils`): fuzzy incremental writer, loader.
+//! - [`snapshot`]: the snapshot stream (`FileSnap`, `SerializeUtils`): the fuzzy incremental
+//!   writer and the loader.
 //! - [`tree`]: [`DataTree`]: reads, and `apply` — the only mutator — for committed txns.
 //! - [`watch`]: [`WatchTable`]: one-shot, persistent and recursive watches.
 //!
