@@ -6,7 +6,7 @@
 //! - [`session`]: session ids, passwords and expiry (`SessionTrackerImpl`).
 //! - [`pipeline`]: Prep, Pending, Apply (`PrepRequestProcessor`, `FinalRequestProcessor`).
 //! - [`net`]: listener, connections, four-letter words.
-//! - [`persist`]: snapshots (`FileSnap`), the txn log and recovery.
+//! - [`persist`]: txn logs, snapshots, recovery and purge in ZooKeeper's on-disk format.
 //! - [`runtime`]: the tokio driver.
 //! - [`clock`]: the only place that reads the clocks.
 //! - [`metrics`]: the counters behind the monitoring commands.
