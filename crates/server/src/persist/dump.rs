@@ -151,11 +151,7 @@ fn formatted_txn(body: &TxnBody) -> String {
                 .map(|s| {
                     let mut raw = Vec::with_capacity(s.body.encoded_len());
                     s.body.encode(&mut raw);
-                    format!(
-                        "{}:{}",
-                        op_name(s.r#type),
-                        String::from_utf8_lossy(&raw)
-                    )
+                    format!("{}:{}", op_name(s.r#type), String::from_utf8_lossy(&raw))
                 })
                 .collect();
             parts.join(";")
@@ -334,7 +330,8 @@ pub fn summarize_log(path: &Path, max_payload: usize) -> Result<LogSummary, Erro
                 match txn_log::decode_payload(&raw.payload) {
                     Ok(TxnEntry { hdr, .. }) => {
                         s.txns += 1;
-                        s.zxids = Some(s.zxids.map_or((hdr.zxid, hdr.zxid), |(a, _)| (a, hdr.zxid)));
+                        s.zxids =
+                            Some(s.zxids.map_or((hdr.zxid, hdr.zxid), |(a, _)| (a, hdr.zxid)));
                     }
                     Err(e) => {
                         s.undecodable = Some((raw.offset, e.to_string()));
@@ -377,9 +374,10 @@ pub fn check_datadir(
     for (_, path) in &logs {
         match summarize_log(path, opts.max_payload) {
             Ok(s) => {
-                let range = s
-                    .zxids
-                    .map_or_else(|| "no txns".to_owned(), |(a, b)| format!("0x{a:x}..0x{b:x}"));
+                let range = s.zxids.map_or_else(
+                    || "no txns".to_owned(),
+                    |(a, b)| format!("0x{a:x}..0x{b:x}"),
+                );
                 let _ = write!(report, "  {}: {} txns, {range}, ", name_of(path), s.txns);
                 match (&s.undecodable, s.end.is_damage()) {
                     (Some((off, e)), _) => {
@@ -438,7 +436,10 @@ mod tests {
     #[test]
     fn java_short_long_date_format() {
         // 2026-11-22T04:20:27Z
-        assert_eq!(java_date_time(1_795_321_227_000), "11/22/26, 4:20:27 AM UTC");
+        assert_eq!(
+            java_date_time(1_795_321_227_000),
+            "11/22/26, 4:20:27 AM UTC"
+        );
         assert_eq!(java_date_time(0), "1/1/70, 12:00:00 AM UTC");
         assert_eq!(java_date_time(43_200_000), "1/1/70, 12:00:00 PM UTC");
     }

@@ -49,8 +49,7 @@ pub struct BaseSnapshot {
 }
 
 /// Loads the newest valid snapshot of a snapshot directory, `None` when there is none.
-pub type SnapshotLoader<'a> =
-    &'a dyn Fn(&Path, TreeConfig) -> Result<Option<BaseSnapshot>, Error>;
+pub type SnapshotLoader<'a> = &'a dyn Fn(&Path, TreeConfig) -> Result<Option<BaseSnapshot>, Error>;
 
 /// How to recover.
 #[derive(Debug, Clone)]
@@ -138,7 +137,11 @@ pub fn restore(
             }
             warn!("No snapshot found, but there are log entries. This should only be allowed during upgrading.");
             notes.push("no snapshot: replayed the logs onto an empty tree".into());
-            (DataTree::with_config(opts.tree_config), BTreeMap::new(), None)
+            (
+                DataTree::with_config(opts.tree_config),
+                BTreeMap::new(),
+                None,
+            )
         }
         None => {
             if !trust_empty_db {
@@ -151,7 +154,11 @@ pub fn restore(
                 });
             }
             info!("Initialize file found or autocreate: an empty database");
-            (DataTree::with_config(opts.tree_config), BTreeMap::new(), None)
+            (
+                DataTree::with_config(opts.tree_config),
+                BTreeMap::new(),
+                None,
+            )
         }
     };
     let mut r = Recovered {
@@ -268,7 +275,10 @@ fn replay(
         }
     }
     if r.replayed > 0 {
-        info!("{} txns loaded from the logs, last zxid 0x{highest:x}", r.replayed);
+        info!(
+            "{} txns loaded from the logs, last zxid 0x{highest:x}",
+            r.replayed
+        );
     }
     Ok(())
 }
@@ -316,7 +326,8 @@ fn end_of_file(
                 "{}: {why} at offset {offset}; continuing with the next log",
                 path.display()
             );
-            r.notes.push(format!("{}: {why} at offset {offset}", path.display()));
+            r.notes
+                .push(format!("{}: {why} at offset {offset}", path.display()));
             return Ok(());
         }
         return Err(corrupt(path, offset, why.to_string()));

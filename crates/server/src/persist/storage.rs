@@ -443,6 +443,9 @@ mod tests {
         assert_eq!(&buf[..2], b"lo");
         f.set_len(5).expect("truncate");
         f.sync().expect("sync");
-        assert_eq!(std::fs::read(tmp.path().join("log.1")).expect("read"), b"hello");
+        assert_eq!(
+            std::fs::read(tmp.path().join("log.1")).expect("read"),
+            b"hello"
+        );
     }
 }
