@@ -46,6 +46,7 @@ impl TestServer {
                 client_addr: Some(addr),
                 ..ServerInfo::default()
             },
+            persist: None,
         };
         f(&mut cfg);
         let (stop, rx) = watch::channel(false);
