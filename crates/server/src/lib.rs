@@ -8,6 +8,7 @@
 //! - [`net`]: listener, connections, four-letter words.
 //! - [`persist`]: txn logs, snapshots, recovery and purge in ZooKeeper's on-disk format.
 //! - [`runtime`]: the tokio driver.
+//! - [`tools`]: the offline subcommands (`txnlog-dump`, `check-datadir`).
 //! - [`clock`]: the only place that reads the clocks.
 //! - [`metrics`]: the counters behind the monitoring commands.
 //! - [`error`]: startup and fatal errors.
@@ -23,3 +24,4 @@ pub mod persist;
 pub mod pipeline;
 pub mod runtime;
 pub mod session;
+pub mod tools;

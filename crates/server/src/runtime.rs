@@ -282,7 +282,7 @@ fn open_persistence(
         tree_config,
         repair: true,
     };
-    let recovered = recovery::restore(&dirs, &opts, &|_, _| Ok(None))?;
+    let recovered = recovery::restore(&dirs, &opts, &crate::tools::load_snapshot)?;
     info!(
         "Recovered {} txns, last zxid 0x{:x}, {} sessions",
         recovered.replayed,
