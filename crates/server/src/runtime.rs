@@ -26,7 +26,8 @@ use crate::persist::purge::AutoPurge;
 use crate::persist::recovery::{self, Recovered, RecoveryOptions};
 use crate::persist::storage::{FileDir, LogDir};
 use crate::persist::txn_log::{LogCmd, LogEvent, LogThread, LogWriter, WriterConfig};
-use crate::persist::DataDirs;
+use crate::persist::{snapshot_io, DataDirs};
+use datatree::snapshot::{FuzzySnapshot, WriteOptions};
 
 /// Messages into the core task.
 #[derive(Debug)]
@@ -111,7 +112,20 @@ impl LogStage {
 #[derive(Debug)]
 enum RuntimeEvent {
     Log(LogEvent),
+    /// The snapshot writer thread finished (`Err` is logged; ZooKeeper goes on too).
+    SnapshotWritten(Result<PathBuf, Error>),
 }
+
+/// A fuzzy snapshot in progress: walked a slice at a time between batches, then written by
+/// a thread of its own (`SyncRequestProcessor`'s snapshot thread).
+enum Snapshotting {
+    Idle,
+    Walking(FuzzySnapshot),
+    Writing,
+}
+
+/// Nodes serialised per slice of a background snapshot, between two batches of requests.
+const SNAPSHOT_SLICE_NODES: usize = 2000;
 
 /// Where and how the server persists (`dataDir`, `dataLogDir` and the persistence system
 /// properties). `None` in [`ServeConfig::persist`] keeps everything in memory.
@@ -214,6 +228,7 @@ pub async fn try_serve(
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let mut persisted = None;
+    let mut snap_dir = None;
     let (tree, sessions, log) = match &cfg.persist {
         None => (
             datatree::DataTree::with_config(tree_config),
@@ -225,6 +240,7 @@ pub async fn try_serve(
         Some(p) => {
             let (r, thread, purge) = open_persistence(p, tree_config, events_tx.clone())?;
             persisted = purge;
+            snap_dir = Some(p.dirs().snap_dir);
             (
                 r.tree,
                 r.sessions,
@@ -256,6 +272,9 @@ pub async fn try_serve(
         conns: HashMap::new(),
         log,
         cfg,
+        snap_dir,
+        snapshot: Snapshotting::Idle,
+        events_tx,
     };
     let result = driver.run(core_rx, events, shutdown).await;
     if result.is_err() {
@@ -265,6 +284,21 @@ pub async fn try_serve(
     drop(persisted);
     info!("server stopped");
     result
+}
+
+/// Removes `snapshot.*.tmp` files a crash left behind while writing a snapshot.
+fn remove_temporary_snapshots(snap_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(snap_dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snapshot.") && name.ends_with(".tmp") {
+            warn!("removing unfinished snapshot {}", e.path().display());
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Recovery, then the log thread and autopurge.
@@ -282,6 +316,7 @@ fn open_persistence(
         tree_config,
         repair: true,
     };
+    remove_temporary_snapshots(&dirs.snap_dir);
     let recovered = recovery::restore(&dirs, &opts, &crate::tools::load_snapshot)?;
     info!(
         "Recovered {} txns, last zxid 0x{:x}, {} sessions",
@@ -289,6 +324,15 @@ fn open_persistence(
         recovered.last_zxid(),
         recovered.sessions.len()
     );
+    // ZK-COMPAT: ZooKeeperServer.loadData: "Make a clean snapshot" at every start, named
+    // after the last zxid (it replaces a file of that name).
+    let mut snap = FuzzySnapshot::new(
+        &recovered.tree,
+        recovered.sessions.iter().map(|(id, t)| (*id, *t)),
+        WriteOptions::default(),
+    );
+    while !snap.step(&recovered.tree, usize::MAX) {}
+    snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree))?;
     let log_dir: Arc<dyn LogDir> = match &p.log_dir {
         Some(d) => Arc::clone(d),
         None => Arc::new(FileDir::new(&dirs.log_dir)),
@@ -314,6 +358,10 @@ struct CoreDriver {
     conns: HashMap<ConnId, mpsc::UnboundedSender<ConnMsg>>,
     log: LogStage,
     cfg: ServeConfig,
+    /// Where snapshots go; `None` for the memory log.
+    snap_dir: Option<PathBuf>,
+    snapshot: Snapshotting,
+    events_tx: mpsc::UnboundedSender<RuntimeEvent>,
 }
 
 impl CoreDriver {
@@ -355,10 +403,68 @@ impl CoreDriver {
                     self.core.handle_timeout(now);
                 }
                 _ = shutdown.changed() => break,
+                _ = std::future::ready(()), if matches!(self.snapshot, Snapshotting::Walking(_)) => {
+                    self.step_snapshot();
+                }
             }
             self.flush();
+            if self.core.take_snapshot_request() {
+                self.start_snapshot();
+            }
         }
         Ok(())
+    }
+
+    /// `SyncRequestProcessor`: the log was just rolled; snapshot unless one is running.
+    fn start_snapshot(&mut self) {
+        if self.snap_dir.is_none() {
+            return;
+        }
+        if !matches!(self.snapshot, Snapshotting::Idle) {
+            warn!("Too busy to snap, skipping");
+            return;
+        }
+        let sessions: Vec<(i64, i32)> = self
+            .core
+            .sessions()
+            .iter()
+            .map(|s| (s.id, s.timeout_ms.min(i32::MAX as u32) as i32))
+            .collect();
+        let snap = FuzzySnapshot::new(self.core.tree(), sessions, WriteOptions::default());
+        info!("Creating snapshot 0x{:x}", snap.zxid());
+        self.snapshot = Snapshotting::Walking(snap);
+    }
+
+    /// One slice of the fuzzy walk; the finished image goes to a writer thread.
+    fn step_snapshot(&mut self) {
+        let Snapshotting::Walking(snap) = &mut self.snapshot else {
+            return;
+        };
+        if !snap.step(self.core.tree(), SNAPSHOT_SLICE_NODES) {
+            return;
+        }
+        let Snapshotting::Walking(snap) =
+            std::mem::replace(&mut self.snapshot, Snapshotting::Writing)
+        else {
+            unreachable!("walking above");
+        };
+        let image = snap.finish(self.core.tree());
+        let dir = self
+            .snap_dir
+            .clone()
+            .expect("snapshots only with a data dir");
+        let tx = self.events_tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("zkrs-snapshot".into())
+            .spawn(move || {
+                let _ = tx.send(RuntimeEvent::SnapshotWritten(snapshot_io::write(
+                    &dir, &image,
+                )));
+            });
+        if let Err(e) = spawned {
+            warn!("cannot start the snapshot thread: {e}");
+            self.snapshot = Snapshotting::Idle;
+        }
     }
 
     fn handle_event(&mut self, ev: RuntimeEvent) -> Result<(), Error> {
@@ -373,6 +479,13 @@ impl CoreDriver {
                 // nothing after the last sync is acknowledged.
                 error!("Severe unrecoverable error, from thread : zkrs-txnlog: {msg}");
                 Err(Error::io("writing the txn log", std::io::Error::other(msg)))
+            }
+            RuntimeEvent::SnapshotWritten(result) => {
+                if let Err(e) = result {
+                    warn!("Unexpected exception while taking a snapshot: {e}");
+                }
+                self.snapshot = Snapshotting::Idle;
+                Ok(())
             }
         }
     }

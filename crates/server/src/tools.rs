@@ -46,10 +46,10 @@ pub fn run(tool: &Tool) -> ExitCode {
 /// The snapshot loader of the offline tools and the server.
 ///
 /// # Errors
-/// Never yet: snapshots arrive with the snapshot files module.
+/// See [`crate::persist::snapshot_io::load_newest`].
 pub fn load_snapshot(
-    _snap_dir: &std::path::Path,
-    _config: datatree::TreeConfig,
+    snap_dir: &std::path::Path,
+    config: datatree::TreeConfig,
 ) -> Result<Option<BaseSnapshot>, crate::error::Error> {
-    Ok(None)
+    crate::persist::snapshot_io::load_newest(snap_dir, config)
 }

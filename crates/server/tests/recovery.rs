@@ -13,7 +13,7 @@ use common::*;
 use jute_codec::records::*;
 use jute_codec::request::{MultiOp, Request};
 use jute_codec::{OpCode, Record};
-use server::persist::storage::{Fault, FaultyDir, Faults, FileDir};
+use server::persist::storage::{Fault, Faults, FaultyDir, FileDir};
 use server::runtime::{try_serve, PersistConfig, ServeConfig};
 use tokio::net::TcpListener;
 
@@ -64,11 +64,17 @@ async fn restart_keeps_every_acknowledged_write_with_its_stat() {
     assert_eq!(c.create("/gone", b"", 0).await.hdr.err, 0);
     assert_eq!(c.delete("/gone", -1).await.hdr.err, 0);
     let r = c
-        .call(Request::Multi(vec![create_op("/m", b"x"), create_op("/m/k", b"y")]))
+        .call(Request::Multi(vec![
+            create_op("/m", b"x"),
+            create_op("/m/k", b"y"),
+        ]))
         .await;
     assert_eq!(r.hdr.err, 0);
     let failed = c
-        .call(Request::Multi(vec![create_op("/m2", b"x"), create_op("/a", b"dup")]))
+        .call(Request::Multi(vec![
+            create_op("/m2", b"x"),
+            create_op("/a", b"dup"),
+        ]))
         .await;
     assert_eq!(failed.hdr.err, 0, "failed multi answers in its results");
     let paths: Vec<String> = ["/", "/a", "/a/s-0000000000", "/gone", "/m", "/m/k", "/m2"]
@@ -119,7 +125,11 @@ async fn restored_sessions_expire_unless_their_clients_reconnect_with_the_passwo
     assert_eq!(keep.session_id, id);
     let mut other = RawClient::connect(srv.addr).await;
     assert_ne!(other.session_id, id, "new ids never repeat a restored one");
-    assert_eq!(other.exists("/lose", false).await.hdr.err, 0, "not expired yet");
+    assert_eq!(
+        other.exists("/lose", false).await.hdr.err,
+        0,
+        "not expired yet"
+    );
     let deadline = std::time::Instant::now() + DEADLINE;
     loop {
         // Pings keep `keep` alive; `lose` has no client and expires after ~1 s.
@@ -189,9 +199,16 @@ async fn faulty_disk_stops_the_server(fault: Fault) {
             Err(_) => panic!("{fault:?}: neither a reply nor a closed connection"),
         }
     }
-    assert_eq!(acked.len(), 3, "{fault:?}: acknowledged until the disk failed");
+    assert_eq!(
+        acked.len(),
+        3,
+        "{fault:?}: acknowledged until the disk failed"
+    );
     let result = tokio::time::timeout(DEADLINE, task).await.unwrap().unwrap();
-    assert!(result.is_err(), "{fault:?}: the server stopped with an error");
+    assert!(
+        result.is_err(),
+        "{fault:?}: the server stopped with an error"
+    );
 
     // Every acknowledged create is on disk.
     let srv = start(dir.path()).await;
@@ -247,17 +264,80 @@ async fn pipelined_writes_share_fsyncs_and_all_survive() {
         }))
         .await;
     let n = GetAllChildrenNumberResponse::decode(&mut r.body.clone()).unwrap();
-    assert_eq!(n.total_number, 500 + 3, "500 nodes plus /zookeeper and its two children");
+    assert_eq!(
+        n.total_number,
+        500 + 3,
+        "500 nodes plus /zookeeper and its two children"
+    );
     srv.stop().await;
 }
 
 #[tokio::test]
-async fn zz_debug() {
-    let _ = tracing_subscriber::fmt().with_env_filter("debug").try_init();
+async fn background_snapshots_roll_the_log_and_recovery_starts_from_the_newest() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = start(dir.path()).await;
-    let c = RawClient::connect_with(srv.addr, ConnectRequest {
-        protocol_version: 0, last_zxid_seen: 0, time_out: 30000, session_id: 0,
-        passwd: Some(Bytes::from_static(&[0; 16])), read_only: Some(false) }).await;
-    eprintln!("{:?}", c.is_some());
+    let p = persist(dir.path());
+    let start_small = |p: PersistConfig| {
+        TestServer::start_with(move |cfg| {
+            cfg.core.snap_count = 10;
+            cfg.core.snap_seed = 7;
+            cfg.persist = Some(p);
+        })
+    };
+    let srv = start_small(p.clone()).await;
+    let mut c = RawClient::connect(srv.addr).await;
+    // Pipelined, so snapshots are walked while txns keep being applied.
+    let mut xids = Vec::new();
+    for i in 0..300 {
+        let req = if i % 3 == 2 {
+            Request::SetData(SetDataRequest {
+                path: format!("/n{}", i - 1),
+                data: Some(Bytes::from(format!("v{i}"))),
+                version: -1,
+            })
+        } else {
+            Request::Create(CreateRequest {
+                path: format!("/n{i}"),
+                data: Some(Bytes::from(format!("d{i}"))),
+                acl: open_acl(),
+                flags: 0,
+            })
+        };
+        xids.push(c.send(&req).await);
+    }
+    for xid in xids {
+        assert_eq!(c.reply_for(xid).await.unwrap().hdr.err, 0);
+    }
+    let paths: Vec<String> = (0..300)
+        .filter(|i| i % 3 != 2)
+        .map(|i| format!("/n{i}"))
+        .collect();
+    let before = read_all(&mut c, &paths).await;
+    drop(c);
+    srv.stop().await;
+    let v2 = dir.path().join("version-2");
+    let count = |prefix: &str| {
+        std::fs::read_dir(&v2)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(prefix)
+            })
+            .count()
+    };
+    // A roll every 5..10 txns; a snapshot per roll unless one is still running ("Too busy
+    // to snap"), plus the startup snapshot.
+    assert!(
+        count("log.") >= 30,
+        "a log file per roll: {}",
+        count("log.")
+    );
+    assert!(count("snapshot.") >= 2, "snapshots: {}", count("snapshot."));
+
+    let srv = start_small(p).await;
+    let mut c = RawClient::connect(srv.addr).await;
+    assert_eq!(read_all(&mut c, &paths).await, before);
+    srv.stop().await;
 }

@@ -6,6 +6,7 @@
 //! - [`txn_log`]: `log.<zxid>` files: framing, preallocation, reading, the group-commit writer
 //!   thread.
 //! - [`recovery`]: newest valid snapshot + log replay, torn-tail repair (`FileTxnSnapLog.restore`).
+//! - [`snapshot_io`]: loading the newest valid snapshot and writing one atomically.
 //! - [`purge`]: retention (`PurgeTxnLog`) and autopurge.
 //! - [`dump`]: the `zkrs txnlog-dump` / `check-datadir` tools (`TxnLogToolkit`).
 //!
@@ -16,6 +17,7 @@ pub mod dump;
 pub mod purge;
 pub mod recovery;
 pub mod snapshot;
+pub mod snapshot_io;
 pub mod storage;
 pub mod txn_log;
 
