@@ -173,6 +173,11 @@ impl RawClient {
         }
     }
 
+    /// The xid the next [`RawClient::send`] will use.
+    pub fn peek_next_xid(&self) -> i32 {
+        self.next_xid
+    }
+
     /// Sends a request with the next xid; returns the xid.
     pub async fn send(&mut self, req: &Request) -> i32 {
         let xid = self.next_xid;
