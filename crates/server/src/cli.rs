@@ -23,6 +23,7 @@
 //!
 //! ```text
 //! zkrs txnlog-dump DATADIR/version-2/log.1       like zkTxnLogToolkit.sh
+//! zkrs snapshot-dump [-d] .../snapshot.0         like zkSnapShotToolkit.sh
 //! zkrs check-datadir DATADIR [--log-dir DIR]     verify snapshots + logs, recover in memory
 //! ```
 
@@ -72,6 +73,14 @@ pub enum Tool {
     TxnlogDump {
         /// A `log.<zxid>` file.
         file: PathBuf,
+    },
+    /// Print a snapshot file as ZooKeeper's zkSnapShotToolkit.sh does.
+    SnapshotDump {
+        /// A `snapshot.<zxid>` file.
+        file: PathBuf,
+        /// Print each znode's data (base64) instead of its length.
+        #[arg(short = 'd', long = "dump-data")]
+        dump_data: bool,
     },
     /// Verify a data directory: every snapshot and log, then a full recovery in memory.
     /// Changes nothing. Exit status 0 when a server would start on it.

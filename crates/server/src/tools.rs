@@ -14,6 +14,9 @@ pub fn run(tool: &Tool) -> ExitCode {
     let mut out = stdout.lock();
     let result = match tool {
         Tool::TxnlogDump { file } => dump::dump_txn_log(file, &mut out),
+        Tool::SnapshotDump { file, dump_data } => {
+            dump::dump_snapshot(file, *dump_data, &mut out).map(|()| true)
+        }
         Tool::CheckDatadir {
             data_dir,
             log_dir,

@@ -281,6 +281,100 @@ pub fn dump_txn_log(path: &Path, out: &mut dyn Write) -> Result<bool, Error> {
     }
 }
 
+/// `java.util.Date.toString()` in UTC: `Sun Nov 22 04:20:28 UTC 2026`.
+pub fn java_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let sod = secs.rem_euclid(86_400);
+    format!(
+        "{} {} {d:02} {:02}:{:02}:{:02} UTC {y}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[m as usize - 1],
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+/// `zkrs snapshot-dump FILE`: a snapshot as `zkSnapShotToolkit.sh` (`SnapshotFormatter`)
+/// prints it: every znode with its stored stat (children in name order; ZooKeeper's follow
+/// its hash sets), the sessions, and the last zxid. `dump_data` prints data as base64 (`-d`).
+///
+/// # Errors
+/// [`Error::Corrupt`] when the snapshot does not load; [`Error::Io`] on I/O errors.
+pub fn dump_snapshot(path: &Path, dump_data: bool, out: &mut dyn Write) -> Result<(), Error> {
+    use datatree::snapshot::DigestCheck;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let zxid = super::zxid_from_name(name, SNAPSHOT_PREFIX).unwrap_or(-1);
+    let bytes = super::snapshot_io::read_uncompressed(path)?;
+    let config = datatree::TreeConfig {
+        extended_types_enabled: true,
+    };
+    let snap = datatree::snapshot::load(&bytes, zxid, config).map_err(|e| Error::Corrupt {
+        file: path.to_owned(),
+        offset: 0,
+        message: e.to_string(),
+    })?;
+    let tree = &snap.tree;
+    let mut text = format!("ZNode Details (count={}):\n", tree.node_count());
+    let mut max_zxid = 0i64;
+    let mut stack = vec!["/".to_owned()];
+    while let Some(p) = stack.pop() {
+        let Some(n) = tree.node(&p) else { continue };
+        let st = &n.stat;
+        let hex = |v: i64| format!("{:#016x}", v as u64);
+        let _ = write!(
+            text,
+            "----\n{p}\n  cZxid = {}\n  ctime = {}\n  mZxid = {}\n  mtime = {}\n  pZxid = {}\n  \
+             cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n  ephemeralOwner = {}\n",
+            hex(st.czxid),
+            java_date(st.ctime),
+            hex(st.mzxid),
+            java_date(st.mtime),
+            hex(st.pzxid),
+            st.cversion,
+            st.version,
+            st.aversion,
+            hex(st.ephemeral_owner),
+        );
+        if dump_data {
+            use base64::Engine as _;
+            let data = n
+                .data
+                .as_deref()
+                .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+                .unwrap_or_default();
+            let _ = writeln!(text, "  data = {data}");
+        } else {
+            let _ = writeln!(text, "  dataLength = {}", n.data_len());
+        }
+        max_zxid = max_zxid.max(st.mzxid).max(st.pzxid);
+        let prefix = if p == "/" { String::new() } else { p.clone() };
+        for child in n.children.iter().rev() {
+            stack.push(format!("{prefix}/{child}"));
+        }
+    }
+    text.push_str("----\nSession Details (sid, timeout, ephemeralCount):\n");
+    for (sid, timeout) in &snap.sessions {
+        let eph = tree.session_ephemerals().get(sid).map_or(0, |s| s.len());
+        let _ = writeln!(text, "{:#016x}, {timeout}, {eph}", *sid as u64);
+    }
+    if let DigestCheck::Pending(d) = snap.digest_check {
+        let _ = writeln!(text, "Target zxid digest is: {:x}, {}", d.zxid, d.digest);
+    }
+    let _ = writeln!(text, "----\nLast zxid: 0x{:x}", zxid.max(max_zxid));
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io("writing the dump", e))
+}
+
 /// What one log file holds, for `check-datadir`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSummary {

@@ -81,6 +81,27 @@ pub fn load_newest(snap_dir: &Path, config: TreeConfig) -> Result<Option<BaseSna
     })
 }
 
+/// The uncompressed bytes of a snapshot file.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read; [`Error::Corrupt`] for a compressed file (not
+/// supported yet).
+pub fn read_uncompressed(path: &Path) -> Result<Vec<u8>, Error> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let ext = name.rsplit('.').next().unwrap_or_default();
+    if ext.eq_ignore_ascii_case("gz") || ext.eq_ignore_ascii_case("snappy") {
+        return Err(Error::Corrupt {
+            file: path.to_owned(),
+            offset: 0,
+            message: "compressed snapshots are not supported yet".into(),
+        });
+    }
+    std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+}
+
 /// Writes `image` as `snap_dir/snapshot.<zxid>` atomically and durably.
 ///
 /// # Errors

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 /// One log file. Offsets are absolute; the writer tracks its own position because
 /// preallocation makes the file longer than its contents.
+#[allow(clippy::len_without_is_empty)] // a file's length is a size, not a collection's
 pub trait LogFile: Send {
     /// Writes all of `buf` at `offset`.
     ///
