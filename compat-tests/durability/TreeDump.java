@@ -13,6 +13,7 @@ public class TreeDump {
             if (e.getState() == Watcher.Event.KeeperState.SyncConnected) up.countDown();
         });
         up.await();
+        zk.addAuthInfo("digest", "user:pw".getBytes());
         walk(zk, "/");
         zk.close();
     }
