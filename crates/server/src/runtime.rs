@@ -24,10 +24,11 @@ use crate::net::four_letter::FourLetter;
 use crate::net::listener;
 use crate::persist::purge::AutoPurge;
 use crate::persist::recovery::{self, Recovered, RecoveryOptions};
+use crate::persist::snapshot::{self, SnapshotSettings};
 use crate::persist::storage::{FileDir, LogDir};
 use crate::persist::txn_log::{LogCmd, LogEvent, LogThread, LogWriter, WriterConfig};
 use crate::persist::{snapshot_io, DataDirs};
-use datatree::snapshot::{FuzzySnapshot, WriteOptions};
+use datatree::snapshot::FuzzySnapshot;
 
 /// Messages into the core task.
 #[derive(Debug)]
@@ -149,6 +150,8 @@ pub struct PersistConfig {
     pub autopurge: Option<(usize, Duration)>,
     /// Creates the log files instead of `dataLogDir/version-2` (fault injection in tests).
     pub log_dir: Option<Arc<dyn LogDir>>,
+    /// Compression and sections of the snapshots written.
+    pub snapshot: SnapshotSettings,
 }
 
 impl PersistConfig {
@@ -164,6 +167,7 @@ impl PersistConfig {
             max_payload: 2 * 0xfffff,
             autopurge: None,
             log_dir: None,
+            snapshot: SnapshotSettings::default(),
         }
     }
 
@@ -229,6 +233,7 @@ pub async fn try_serve(
     let (events_tx, events) = mpsc::unbounded_channel();
     let mut persisted = None;
     let mut snap_dir = None;
+    let mut snap_settings = SnapshotSettings::default();
     let (tree, sessions, log) = match &cfg.persist {
         None => (
             datatree::DataTree::with_config(tree_config),
@@ -241,6 +246,7 @@ pub async fn try_serve(
             let (r, thread, purge) = open_persistence(p, tree_config, events_tx.clone())?;
             persisted = purge;
             snap_dir = Some(p.dirs().snap_dir);
+            snap_settings = p.snapshot;
             (
                 r.tree,
                 r.sessions,
@@ -273,6 +279,7 @@ pub async fn try_serve(
         log,
         cfg,
         snap_dir,
+        snap_settings,
         snapshot: Snapshotting::Idle,
         events_tx,
     };
@@ -284,21 +291,6 @@ pub async fn try_serve(
     drop(persisted);
     info!("server stopped");
     result
-}
-
-/// Removes `snapshot.*.tmp` files a crash left behind while writing a snapshot.
-fn remove_temporary_snapshots(snap_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(snap_dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snapshot.") && name.ends_with(".tmp") {
-            warn!("removing unfinished snapshot {}", e.path().display());
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
 }
 
 /// Recovery, then the log thread and autopurge.
@@ -316,7 +308,12 @@ fn open_persistence(
         tree_config,
         repair: true,
     };
-    remove_temporary_snapshots(&dirs.snap_dir);
+    if let Err(e) = snapshot::remove_temp_files(&dirs.snap_dir) {
+        warn!(
+            "cannot remove unfinished snapshots in {}: {e}",
+            dirs.snap_dir.display()
+        );
+    }
     let recovered = recovery::restore(&dirs, &opts, &crate::tools::load_snapshot)?;
     info!(
         "Recovered {} txns, last zxid 0x{:x}, {} sessions",
@@ -329,10 +326,10 @@ fn open_persistence(
     let mut snap = FuzzySnapshot::new(
         &recovered.tree,
         recovered.sessions.iter().map(|(id, t)| (*id, *t)),
-        WriteOptions::default(),
+        p.snapshot.write,
     );
     while !snap.step(&recovered.tree, usize::MAX) {}
-    snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree))?;
+    snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree), &p.snapshot)?;
     let log_dir: Arc<dyn LogDir> = match &p.log_dir {
         Some(d) => Arc::clone(d),
         None => Arc::new(FileDir::new(&dirs.log_dir)),
@@ -360,6 +357,7 @@ struct CoreDriver {
     cfg: ServeConfig,
     /// Where snapshots go; `None` for the memory log.
     snap_dir: Option<PathBuf>,
+    snap_settings: SnapshotSettings,
     snapshot: Snapshotting,
     events_tx: mpsc::UnboundedSender<RuntimeEvent>,
 }
@@ -430,7 +428,7 @@ impl CoreDriver {
             .iter()
             .map(|s| (s.id, s.timeout_ms.min(i32::MAX as u32) as i32))
             .collect();
-        let snap = FuzzySnapshot::new(self.core.tree(), sessions, WriteOptions::default());
+        let snap = FuzzySnapshot::new(self.core.tree(), sessions, self.snap_settings.write);
         info!("Creating snapshot 0x{:x}", snap.zxid());
         self.snapshot = Snapshotting::Walking(snap);
     }
@@ -454,11 +452,12 @@ impl CoreDriver {
             .clone()
             .expect("snapshots only with a data dir");
         let tx = self.events_tx.clone();
+        let settings = self.snap_settings;
         let spawned = std::thread::Builder::new()
             .name("zkrs-snapshot".into())
             .spawn(move || {
                 let _ = tx.send(RuntimeEvent::SnapshotWritten(snapshot_io::write(
-                    &dir, &image,
+                    &dir, &image, &settings,
                 )));
             });
         if let Err(e) = spawned {
@@ -624,6 +623,7 @@ impl PersistConfig {
             max_payload: (max_buffer + extra).clamp(0, i64::from(i32::MAX)) as usize,
             autopurge,
             log_dir: None,
+            snapshot: SnapshotSettings::from_properties(props),
         }
     }
 }

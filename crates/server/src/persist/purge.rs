@@ -9,7 +9,6 @@
 //! 3. delete every other `log.*` and `snapshot.*` whose name zxid is below the oldest kept
 //!    snapshot's.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -18,60 +17,26 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 use super::recovery::logs_from;
-use super::{list_files, zxid_from_name, DataDirs, LOG_PREFIX, SNAPSHOT_PREFIX};
+use super::{list_files, snapshot, zxid_from_name, DataDirs, LOG_PREFIX, SNAPSHOT_PREFIX};
 use crate::error::Error;
 
 /// The smallest `snapRetainCount` (`PurgeTxnLog.purge` refuses fewer).
 pub const MIN_RETAIN: usize = 3;
 
-/// The cheap validity check ZooKeeper applies before trusting a snapshot file
-/// (`SnapStream.isValidSnapshot`): a parsable name, then by extension: `.gz` starts with the
-/// gzip magic, `.snappy` with snappy-java's, anything else is at least 10 bytes and ends with
-/// the `"/"` end marker `00 00 00 01 2F`.
-pub fn is_valid_snapshot(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
-    if zxid_from_name(name, SNAPSHOT_PREFIX).is_none() {
-        return false;
-    }
-    let ext = name.rsplit('.').next().unwrap_or_default();
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    if ext.eq_ignore_ascii_case("gz") {
-        let mut magic = [0u8; 2];
-        return f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    }
-    if ext.eq_ignore_ascii_case("snappy") {
-        let mut magic = [0u8; 8];
-        return f.read_exact(&mut magic).is_ok() && &magic == b"\x82SNAPPY\0";
-    }
-    use std::io::{Seek, SeekFrom};
-    let Ok(len) = f.metadata().map(|m| m.len()) else {
-        return false;
-    };
-    if len < 10 {
-        return false;
-    }
-    let mut tail = [0u8; 5];
-    f.seek(SeekFrom::End(-5)).is_ok()
-        && f.read_exact(&mut tail).is_ok()
-        && tail == [0, 0, 0, 1, b'/']
-}
-
-/// The `n` newest snapshots that pass [`is_valid_snapshot`], newest first
-/// (`FileSnap.findNValidSnapshots`).
+/// The `n` newest snapshots that pass ZooKeeper's pre-check, newest first
+/// (`FileSnap.findNValidSnapshots`), with their zxids.
 ///
 /// # Errors
 /// [`Error::Io`] when the directory cannot be listed.
 pub fn newest_valid_snapshots(snap_dir: &Path, n: usize) -> Result<Vec<(i64, PathBuf)>, Error> {
-    let mut snaps = list_files(snap_dir, SNAPSHOT_PREFIX)?;
-    snaps.reverse();
-    Ok(snaps
+    let found = snapshot::find_n_valid_snapshots(snap_dir, n)
+        .map_err(|e| Error::io(format!("listing {}", snap_dir.display()), e))?;
+    Ok(found
         .into_iter()
-        .filter(|(_, p)| is_valid_snapshot(p))
-        .take(n)
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            Some((zxid_from_name(name, SNAPSHOT_PREFIX)?, p))
+        })
         .collect())
 }
 
@@ -214,21 +179,5 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dirs = DataDirs::new(tmp.path(), tmp.path());
         assert!(purge(&dirs, 2).is_err());
-    }
-
-    #[test]
-    fn validity_check_looks_at_the_end_marker_or_the_compression_magic() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        touch(tmp.path(), "snapshot.1", VALID);
-        touch(tmp.path(), "snapshot.2", b"ZKSN\x00\x00\x00\x01/x");
-        touch(tmp.path(), "snapshot.3.gz", b"\x1f\x8b...");
-        touch(tmp.path(), "snapshot.4.snappy", b"\x82SNAPPY\0....");
-        touch(tmp.path(), "snapshot.5.gz", b"ZK");
-        let v = |n: &str| is_valid_snapshot(&tmp.path().join(n));
-        assert!(v("snapshot.1"));
-        assert!(!v("snapshot.2"));
-        assert!(v("snapshot.3.gz"));
-        assert!(v("snapshot.4.snappy"));
-        assert!(!v("snapshot.5.gz"));
     }
 }
