@@ -998,3 +998,55 @@ fn is_client_op(op: OpCode) -> bool {
         OpCode::Notification | OpCode::Error | OpCode::CreateSession
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn rolls_after(cfg: &CoreConfig, s: &mut SnapSchedule, len: i64) -> u64 {
+        let mut n = 0;
+        loop {
+            n += 1;
+            if s.count(cfg, len) {
+                s.reset(cfg);
+                return n;
+            }
+            assert!(n < 1_000_000, "never rolls");
+        }
+    }
+
+    #[test]
+    fn log_rolls_after_half_snap_count_plus_a_random_share_of_the_other_half() {
+        // SyncRequestProcessor.shouldSnapshot: txnCount > snapCount/2 + randRoll,
+        // randRoll in [0, snapCount/2).
+        let cfg = CoreConfig {
+            snap_count: 10,
+            snap_seed: 42,
+            ..CoreConfig::default()
+        };
+        let mut s = SnapSchedule::new(&cfg);
+        let seen: BTreeSet<u64> = (0..500).map(|_| rolls_after(&cfg, &mut s, 50)).collect();
+        assert_eq!(seen, (6..=10).collect());
+    }
+
+    #[test]
+    fn log_also_rolls_by_size_and_never_when_snapshots_are_off() {
+        let cfg = CoreConfig {
+            snap_count: 1_000_000,
+            snap_size_bytes: 10_000,
+            snap_seed: 1,
+            ..CoreConfig::default()
+        };
+        let mut s = SnapSchedule::new(&cfg);
+        for _ in 0..100 {
+            // > 5000 + rand[0, 5000) bytes: 51..=100 entries of 100 bytes.
+            let n = rolls_after(&cfg, &mut s, 100);
+            assert!((51..=100).contains(&n), "{n}");
+        }
+        let off = CoreConfig::default();
+        let mut s = SnapSchedule::new(&off);
+        assert!((0..10_000).all(|_| !s.count(&off, 1000)));
+    }
+}

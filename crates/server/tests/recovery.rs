@@ -341,3 +341,35 @@ async fn background_snapshots_roll_the_log_and_recovery_starts_from_the_newest()
     assert_eq!(read_all(&mut c, &paths).await, before);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn autopurge_keeps_the_newest_snapshots_and_the_logs_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = persist(dir.path());
+    p.autopurge = Some((3, std::time::Duration::from_secs(3600)));
+    for round in 0..6 {
+        // Every start writes a snapshot; the purge runs at start, as DatadirCleanupManager's.
+        let p = p.clone();
+        let srv = TestServer::start_with(move |cfg| cfg.persist = Some(p)).await;
+        let mut c = RawClient::connect(srv.addr).await;
+        assert_eq!(c.create(&format!("/r{round}"), b"", 0).await.hdr.err, 0);
+        drop(c);
+        srv.stop().await;
+    }
+    let v2 = dir.path().join("version-2");
+    let names = |prefix: &str| -> Vec<String> {
+        std::fs::read_dir(&v2)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(prefix))
+            .collect()
+    };
+    // The last start purged down to 3 snapshots; its own snapshot came before the purge.
+    assert_eq!(names("snapshot.").len(), 3, "{:?}", names("snapshot."));
+    let srv = start(dir.path()).await;
+    let mut c = RawClient::connect(srv.addr).await;
+    for round in 0..6 {
+        assert_eq!(c.exists(&format!("/r{round}"), false).await.hdr.err, 0);
+    }
+    srv.stop().await;
+}

@@ -2,9 +2,10 @@
 //! `FileTxnSnapLog.restore`/`fastForwardFromEdits`, `FileTxnLog.FileTxnIterator` and the
 //! session clean-up of `ZooKeeperServer.loadData`.
 //!
-//! Which logs are read (`FileTxnIterator.init`, `FileTxnLog.getLogFiles`): every `log.*` whose
-//! name zxid is past the snapshot's, plus the newest one at or before it (it may hold txns
-//! after the snapshot). Entries at or before the snapshot zxid are read, checked and skipped.
+//! Which logs are read (`FileTxnIterator.init`, `FileTxnLog.getLogFiles`): the newest `log.*`
+//! whose name zxid is at or before the first txn to replay (snapshot zxid + 1) — it may hold
+//! txns after the snapshot — and every later one. Entries at or before the snapshot zxid are
+//! read, checked and skipped.
 //!
 //! How a file may end, and what happens then:
 //!
