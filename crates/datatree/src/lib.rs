@@ -7,8 +7,11 @@
 //! - [`ephemeral`]: `ephemeralOwner` encodings (`EphemeralType`) and `CreateMode`.
 //! - [`acl`]: permissions, ACL checks, auth providers (digest, ip, super), the shared ACL
 //!   lists (`ReferenceCountedACLCache`).
+//! - [`digest`]: the node and tree digests (`DigestCalculator`, `AdHash`).
 //! - [`node`]: [`Znode`] (`DataNode`) and the client `Stat` it serves.
 //! - [`quota`]: `/zookeeper/quota` bookkeeping (`Quotas`, `StatsTrack`, `PathTrie`).
+//! - [`snapshot`]: the snapshot stream (`FileSnap`, `SerializeUtils`): the fuzzy incremental
+//!   writer and the loader.
 //! - [`tree`]: [`DataTree`]: reads, and `apply` — the only mutator — for committed txns.
 //! - [`watch`]: [`WatchTable`]: one-shot, persistent and recursive watches.
 //!
@@ -19,10 +22,12 @@
 #![warn(missing_docs)]
 
 pub mod acl;
+pub mod digest;
 pub mod ephemeral;
 pub mod node;
 pub mod path;
 pub mod quota;
+pub mod snapshot;
 pub mod tree;
 pub mod watch;
 

@@ -22,6 +22,7 @@ use jute_codec::txn_body::{SubTxn, TxnBody};
 use jute_codec::{ErrorCode, OpCode};
 
 use crate::acl::{self, AclCache};
+use crate::digest;
 use crate::ephemeral::{self, EphemeralType};
 use crate::node::{create_stat, Znode};
 use crate::path::java_len;
@@ -99,6 +100,10 @@ pub struct DataTree {
     data_size: i64,
     /// `lastProcessedZxid`.
     last_processed_zxid: i64,
+    /// The tree digest (`NodeHashMapImpl`'s `AdHash`): the wrapping sum of every node's
+    /// [`digest::znode_digest`], the root counted once as `""`. Kept up to date by every
+    /// change to a node's path, data or stat.
+    digest: u64,
     config: TreeConfig,
     watches: WatchTable,
 }
@@ -162,6 +167,14 @@ fn node_size(path: &str, data: &Option<Bytes>) -> i64 {
     java_len(path) as i64 + len_of(data)
 }
 
+/// Replaces `before` (a node's digest before a change) with the digest of `node` after it
+/// (`NodeHashMapImpl.preChange` / `postChange`).
+fn rehash(tree_digest: &mut u64, before: u64, path: &str, node: &Znode) {
+    *tree_digest = tree_digest
+        .wrapping_sub(before)
+        .wrapping_add(digest::znode_digest(path, node));
+}
+
 /// The body of a txn whose header type does not match it. Bodies are decoded by their
 /// header type ([`TxnBody::decode`]), so this is a bug in whoever built the txn.
 fn mismatch(ty: i32, body: &TxnBody) -> ! {
@@ -190,6 +203,7 @@ impl DataTree {
             quotas: QuotaIndex::default(),
             data_size: 0,
             last_processed_zxid: 0,
+            digest: 0,
             config,
             watches: WatchTable::default(),
         };
@@ -215,6 +229,7 @@ impl DataTree {
 
     fn insert(&mut self, path: &str, node: Znode) {
         self.data_size += node_size(path, &node.data);
+        self.digest = self.digest.wrapping_add(digest::znode_digest(path, &node));
         let old = self.nodes.insert(path.into(), Box::new(node));
         assert!(old.is_none(), "insert over an existing node {path}");
     }
@@ -379,6 +394,18 @@ impl DataTree {
     /// `lastProcessedZxid`: the highest zxid applied.
     pub fn last_processed_zxid(&self) -> i64 {
         self.last_processed_zxid
+    }
+
+    /// Sets `lastProcessedZxid`, as recovery does after loading a snapshot (to the zxid in the
+    /// snapshot's file name, FileSnap.deserialize) and a new leader does for a new epoch.
+    pub fn set_last_processed_zxid(&mut self, zxid: i64) {
+        self.last_processed_zxid = zxid;
+    }
+
+    /// The tree digest (`DataTree.getTreeDigest`): what ZooKeeper writes in each txn's
+    /// `TxnDigest` (after applying it) and in a snapshot's `ZxidDigest`. See [`digest`].
+    pub fn digest(&self) -> i64 {
+        self.digest as i64
     }
 
     /// Number of distinct ACL lists (`aclCacheSize`).
@@ -835,8 +862,10 @@ impl DataTree {
         // Only move forward: replaying a create over a fuzzy snapshot that already holds a
         // later cversion must not move it back.
         if parent_cversion > parent.stat.cversion {
+            let before = digest::znode_digest(parent_name, parent);
             parent.stat.cversion = parent_cversion;
             parent.stat.pzxid = ctx.zxid;
+            rehash(&mut self.digest, before, parent_name, parent);
         }
         parent.children.insert(child_name.to_owned());
 
@@ -900,11 +929,14 @@ impl DataTree {
         // cversion derives deletions from the child count.
         parent.children.remove(child_name);
         if zxid > parent.stat.pzxid {
+            let before = digest::znode_digest(parent_name, parent);
             parent.stat.pzxid = zxid;
+            rehash(&mut self.digest, before, parent_name, parent);
         }
         let parent_acl = Arc::clone(&parent.acl);
         let node = self.nodes.remove(path).ok_or(ErrorCode::NoNode)?;
         self.data_size -= node_size(path, &node.data);
+        self.digest = self.digest.wrapping_sub(digest::znode_digest(path, &node));
         let data_len = len_of(&node.data);
         match EphemeralType::from_owner(
             node.stat.ephemeral_owner,
@@ -952,12 +984,14 @@ impl DataTree {
         fired: &mut Fired,
     ) -> Result<Stat, ErrorCode> {
         let n = self.nodes.get_mut(key(path)).ok_or(ErrorCode::NoNode)?;
+        let before = digest::znode_digest(path, n);
         let data = own(data);
         let bytes_diff = len_of(&data) - len_of(&n.data);
         n.data = data;
         n.stat.mtime = ctx.time;
         n.stat.mzxid = ctx.zxid;
         n.stat.version = version;
+        rehash(&mut self.digest, before, path, n);
         let stat = n.client_stat(self.config.extended_types_enabled);
         let acl = Arc::clone(&n.acl);
         if let Some(prefix) = self.quotas.max_prefix(path) {
@@ -985,7 +1019,9 @@ impl DataTree {
             return Err(ErrorCode::NoNode);
         };
         let old = std::mem::replace(&mut n.acl, new_acl);
+        let before = digest::znode_digest(path, n);
         n.stat.aversion = version;
+        rehash(&mut self.digest, before, path, n);
         let stat = n.client_stat(self.config.extended_types_enabled);
         self.acls.release(old);
         Ok(stat)
@@ -1006,8 +1042,10 @@ impl DataTree {
             cversion
         };
         if cversion > n.stat.cversion {
+            let before = digest::znode_digest(path, n);
             n.stat.cversion = cversion;
             n.stat.pzxid = zxid;
+            rehash(&mut self.digest, before, path, n);
         }
         Ok(())
     }
@@ -1045,13 +1083,18 @@ impl DataTree {
     /// ZK-COMPAT: DataTree.java: the stats node's version, mzxid and mtime do not change, and
     /// neither does the cached data size.
     fn update_quota_stat(&mut self, prefix: &str, bytes_diff: i64, count_diff: i64) {
-        let Some(n) = self.nodes.get_mut(quota::stat_path(prefix).as_str()) else {
+        let stat_path = quota::stat_path(prefix);
+        let Some(n) = self.nodes.get_mut(stat_path.as_str()) else {
             return;
         };
+        let before = digest::znode_digest(&stat_path, n);
         let mut st = StatsTrack::parse(n.data.as_deref());
         st.set("count", st.count() + count_diff);
         st.set("bytes", st.bytes() + bytes_diff);
         n.data = Some(Bytes::from(st.format()));
+        // Quota nodes are under /zookeeper/, so this is 0 both times; kept so the digest
+        // stays right whatever digest::node_digest excludes.
+        rehash(&mut self.digest, before, &stat_path, n);
     }
 
     /// `updateQuotaForPath`: recounts the subtree at `path` into its stats node.
@@ -1060,8 +1103,11 @@ impl DataTree {
         let mut st = StatsTrack::default();
         st.set("bytes", bytes);
         st.set("count", count);
-        if let Some(n) = self.nodes.get_mut(quota::stat_path(path).as_str()) {
+        let stat_path = quota::stat_path(path);
+        if let Some(n) = self.nodes.get_mut(stat_path.as_str()) {
+            let before = digest::znode_digest(&stat_path, n);
             n.data = Some(Bytes::from(st.format()));
+            rehash(&mut self.digest, before, &stat_path, n);
         }
     }
 
@@ -1111,5 +1157,120 @@ impl<'a> NewNode<'a> {
             acl,
             parent_cversion,
         }
+    }
+}
+
+/// Why [`DataTree::load_node`] refused a node record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LoadNodeError {
+    /// The parent path has not been read yet.
+    MissingParent(String),
+    /// The path was read before.
+    Duplicate,
+}
+
+/// Building a tree from snapshot records (`DataTree.deserialize`), for [`crate::snapshot`].
+impl DataTree {
+    /// A tree with no node at all, not even the root: the start of a snapshot load.
+    pub(crate) fn empty_for_load(config: TreeConfig) -> Self {
+        DataTree {
+            nodes: HashMap::default(),
+            acls: AclCache::default(),
+            ephemerals: BTreeMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            quotas: QuotaIndex::default(),
+            data_size: 0,
+            last_processed_zxid: 0,
+            digest: 0,
+            config,
+            watches: WatchTable::default(),
+        }
+    }
+
+    /// The shared list equal to `acl` (`ReferenceCountedACLCache.deserialize`).
+    pub(crate) fn intern_acl(&mut self, acl: &[Acl]) -> Arc<Vec<Acl>> {
+        self.acls.intern(acl)
+    }
+
+    /// Adds one node read from a snapshot. A path without '/' is the root (ZooKeeper writes
+    /// it as `""`); any other path needs its parent already loaded, and joins the parent's
+    /// children and the ephemeral, container or TTL index its `ephemeralOwner` names (the
+    /// root's owner is never indexed, as in ZooKeeper).
+    pub(crate) fn load_node(&mut self, path: &str, node: Znode) -> Result<(), LoadNodeError> {
+        let Some((parent_name, child_name)) = split_path(path) else {
+            if self.nodes.contains_key("/") {
+                return Err(LoadNodeError::Duplicate);
+            }
+            self.insert("/", node);
+            return Ok(());
+        };
+        if path == "/" || self.nodes.contains_key(path) {
+            return Err(LoadNodeError::Duplicate);
+        }
+        let parent = self
+            .nodes
+            .get_mut(key(parent_name))
+            .ok_or_else(|| LoadNodeError::MissingParent(parent_name.to_owned()))?;
+        parent.children.insert(child_name.to_owned());
+        let owner = node.stat.ephemeral_owner;
+        self.insert(path, node);
+        match EphemeralType::from_owner(owner, self.config.extended_types_enabled) {
+            EphemeralType::Container => {
+                self.containers.insert(path.to_owned());
+            }
+            EphemeralType::Ttl(_) => {
+                self.ttls.insert(path.to_owned());
+            }
+            EphemeralType::Session(session) => {
+                self.ephemerals
+                    .entry(session)
+                    .or_default()
+                    .insert(path.to_owned());
+            }
+            EphemeralType::Normal => {}
+        }
+        Ok(())
+    }
+
+    /// The end of a snapshot load: a root if the snapshot had none, then the quota index and
+    /// the stats nodes (`setupQuota`: every leaf `.../zookeeper_limits` under
+    /// `/zookeeper/quota` declares a quota, and its stats node is recounted).
+    pub(crate) fn finish_load(&mut self, last_processed_zxid: i64) {
+        if !self.nodes.contains_key("/") {
+            let open = self.acls.intern(&acl::open_acl_unsafe());
+            let root = Znode {
+                data: Some(Bytes::new()),
+                acl: open,
+                stat: create_stat(0, 0, 0),
+                children: BTreeSet::new(),
+            };
+            self.insert("/", root);
+        }
+        let mut limits = Vec::new();
+        let mut stack = vec![quota::QUOTA_ZOOKEEPER.to_owned()];
+        while let Some(p) = stack.pop() {
+            let Some(n) = self.nodes.get(p.as_str()) else {
+                continue;
+            };
+            if n.children.is_empty() {
+                let end = format!("/{}", quota::LIMIT_NODE);
+                if p.ends_with(&end) {
+                    // ZK-COMPAT: DataTree.java: the quota'd path ends at the *first*
+                    // "/zookeeper_limits" (`indexOf`).
+                    let start = quota::QUOTA_ZOOKEEPER.len();
+                    if let Some(at) = p.find(&end) {
+                        limits.push(p[start..at.max(start)].to_owned());
+                    }
+                }
+                continue;
+            }
+            stack.extend(n.children.iter().map(|c| format!("{p}/{c}")));
+        }
+        for real in limits {
+            self.update_quota_for_path(&real);
+            self.quotas.add(&real);
+        }
+        self.last_processed_zxid = last_processed_zxid;
     }
 }

@@ -18,13 +18,18 @@
 //! keys (ZooKeeper's `System.setProperty("zookeeper." + key)` runs after the
 //! JVM started, so it overrides flags).
 //!
-//! Subcommands (e.g. a later `zkrs txnlog-dump`) will be added as a
-//! `#[command(subcommand)]` field; the positional arguments then conflict with
-//! them (`args_conflicts_with_subcommands`).
+//! Offline tools are subcommands; the positional arguments conflict with them
+//! (`args_conflicts_with_subcommands`), so `zkrs zoo.cfg` still means a config:
+//!
+//! ```text
+//! zkrs txnlog-dump DATADIR/version-2/log.1       like zkTxnLogToolkit.sh
+//! zkrs snapshot-dump [-d] .../snapshot.0         like zkSnapShotToolkit.sh
+//! zkrs check-datadir DATADIR [--log-dir DIR]     verify snapshots + logs, recover in memory
+//! ```
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::config::{Config, SystemProperties};
 use crate::error::Error;
@@ -34,6 +39,7 @@ use crate::error::Error;
 #[command(
     name = "zkrs",
     version,
+    args_conflicts_with_subcommands = true,
     about = "A ZooKeeper-compatible coordination server",
     long_about = "A ZooKeeper-compatible coordination server.\n\n\
         Without arguments zkrs runs standalone on port 2181 with its data in ./zkrs-data.\n\
@@ -53,6 +59,44 @@ pub struct Cli {
     /// zoo.cfg path, or PORT DATADIR optionally followed by TICKTIME and MAXCLIENTCNXNS.
     #[arg(value_name = "CONFIG", num_args = 0..=4)]
     pub args: Vec<String>,
+
+    /// An offline tool instead of the server.
+    #[command(subcommand)]
+    pub tool: Option<Tool>,
+}
+
+/// Offline tools over a data directory (the server must not be running on it for
+/// `check-datadir` to be meaningful).
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Tool {
+    /// Print a txn log file as ZooKeeper's zkTxnLogToolkit.sh does.
+    TxnlogDump {
+        /// A `log.<zxid>` file.
+        file: PathBuf,
+    },
+    /// Print a snapshot file as ZooKeeper's zkSnapShotToolkit.sh does.
+    SnapshotDump {
+        /// A `snapshot.<zxid>` file.
+        file: PathBuf,
+        /// Print each znode's data (base64) instead of its length.
+        #[arg(short = 'd', long = "dump-data")]
+        dump_data: bool,
+    },
+    /// Verify a data directory: every snapshot and log, then a full recovery in memory.
+    /// Changes nothing. Exit status 0 when a server would start on it.
+    CheckDatadir {
+        /// `dataDir` (the directory that holds `version-2`).
+        data_dir: PathBuf,
+        /// `dataLogDir`, when the logs live elsewhere.
+        #[arg(long)]
+        log_dir: Option<PathBuf>,
+        /// `zookeeper.extendedTypesEnabled=true` (TTL nodes).
+        #[arg(long)]
+        extended_types: bool,
+        /// `zookeeper.snapshot.trust.empty=true` (logs without a snapshot).
+        #[arg(long)]
+        trust_empty: bool,
+    },
 }
 
 /// Where the configuration comes from, decided by the positional arguments.
@@ -189,6 +233,21 @@ mod tests {
         ] {
             assert!(help.contains(needle), "{needle} missing from:\n{help}");
         }
+    }
+
+    #[test]
+    fn subcommands_are_tools_and_plain_arguments_stay_configs() {
+        assert_eq!(
+            cli(&["txnlog-dump", "log.1"]).tool,
+            Some(Tool::TxnlogDump {
+                file: "log.1".into()
+            })
+        );
+        let c = cli(&["check-datadir", "/d", "--log-dir", "/l"]);
+        assert!(matches!(c.tool, Some(Tool::CheckDatadir { .. })));
+        assert!(c.args.is_empty());
+        assert_eq!(cli(&["zoo.cfg"]).tool, None);
+        assert_eq!(cli(&[]).tool, None);
     }
 
     #[test]

@@ -38,6 +38,14 @@ impl Clock {
     }
 }
 
+/// A seed for the randomised snapshot schedule (`SyncRequestProcessor` draws from
+/// `ThreadLocalRandom`): the wall clock's nanoseconds.
+pub fn seed() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self::new()

@@ -650,8 +650,13 @@ const HONOURED_PROPERTIES: &[(&str, PropertyKind)] = &[
     ),
     ("zookeeper.closeSessionTxn.enabled", PropertyKind::Text),
     ("zookeeper.datadir.autocreate", PropertyKind::Text),
+    ("zookeeper.db.autocreate", PropertyKind::Text),
     ("zookeeper.emulate353TTLNodes", PropertyKind::Text),
     ("zookeeper.extendedTypesEnabled", PropertyKind::Text),
+    (
+        "zookeeper.jute.maxbuffer.extrasize",
+        PropertyKind::Decode { default: 0xfffff },
+    ),
     ("zookeeper.forceSync", PropertyKind::Text),
     (
         "zookeeper.globalOutstandingLimit",
@@ -667,6 +672,15 @@ const HONOURED_PROPERTIES: &[(&str, PropertyKind)] = &[
     (
         "zookeeper.snapCount",
         PropertyKind::Decode { default: 100_000 },
+    ),
+    (
+        "zookeeper.snapSizeLimitInKb",
+        PropertyKind::Decode { default: 4_194_304 },
+    ),
+    ("zookeeper.snapshot.trust.empty", PropertyKind::Text),
+    (
+        "zookeeper.txnLogSizeLimitInKb",
+        PropertyKind::Decode { default: -1 },
     ),
 ];
 
@@ -743,7 +757,6 @@ const ZK_ONLY_PROPERTIES: &[&str] = &[
     "zookeeper.connection_throttle_renew_session_weight",
     "zookeeper.connection_throttle_tokens",
     "zookeeper.connection_throttle_weight_enabled",
-    "zookeeper.db.autocreate",
     "zookeeper.digest.enabled",
     "zookeeper.electionPortBindRetry",
     "zookeeper.enableEagerACLCheck",
@@ -760,7 +773,6 @@ const ZK_ONLY_PROPERTIES: &[&str] = &[
     "zookeeper.forward_learner_requests_to_commit_processor_disabled",
     "zookeeper.fsync.warningthresholdms",
     "zookeeper.intBufferStartingSizeBytes",
-    "zookeeper.jute.maxbuffer.extrasize",
     "zookeeper.kerberos.canonicalizeHostNames",
     "zookeeper.kerberos.minReLoginTimeMs",
     "zookeeper.kerberos.removeHostFromPrincipal",
@@ -820,14 +832,11 @@ const ZK_ONLY_PROPERTIES: &[&str] = &[
     "zookeeper.serializeLastProcessedZxid.enabled",
     "zookeeper.serverCnxnFactory",
     "zookeeper.sessionRequireClientSASLAuth",
-    "zookeeper.snapSizeLimitInKb",
     "zookeeper.snapshot.compression.method",
-    "zookeeper.snapshot.trust.empty",
     "zookeeper.snapshotSizeFactor",
     "zookeeper.superUser",
     "zookeeper.tcpKeepAlive",
     "zookeeper.throttled_op_wait_time",
-    "zookeeper.txnLogSizeLimitInKb",
     "zookeeper.watchManagerName",
     "zookeeper.watcherCleanIntervalInSeconds",
     "zookeeper.watcherCleanThreadsNum",

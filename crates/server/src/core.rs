@@ -65,6 +65,14 @@ pub struct CoreConfig {
     pub super_digest: Option<String>,
     /// `znode.container.checkIntervalMs`.
     pub container_check_interval_ms: u64,
+    /// `zookeeper.snapCount`: roll the log and snapshot after `snapCount/2 + rand(snapCount/2)`
+    /// txns. 0 turns log rolling and snapshots off (the in-memory log).
+    pub snap_count: u32,
+    /// `zookeeper.snapSizeLimitInKb` in bytes: also roll and snapshot after
+    /// `limit/2 + rand(limit/2)` bytes of log. 0 or less turns this off.
+    pub snap_size_bytes: i64,
+    /// Seed of the snapshot randomisation (the runtime draws it; tests fix it).
+    pub snap_seed: u64,
 }
 
 impl Default for CoreConfig {
@@ -78,6 +86,9 @@ impl Default for CoreConfig {
             reconfig_enabled: false,
             super_digest: None,
             container_check_interval_ms: 60_000,
+            snap_count: 0,
+            snap_size_bytes: 0,
+            snap_seed: 0,
         }
     }
 }
@@ -134,6 +145,9 @@ pub enum Output {
     },
     /// Append this txn to the log, then report [`Input::LogSynced`].
     AppendLog(TxnEntry),
+    /// Close the current log file after the appends before this; the next append starts a
+    /// new one (`ZKDatabase.rollLog`, before a snapshot).
+    RollLog,
 }
 
 /// A request waiting in its session's queue.
@@ -202,15 +216,93 @@ pub struct ServerCore {
     pub(crate) stats: ServerStats,
     /// Monitoring: per-connection statistics and ZooKeeper's metric registry.
     pub(crate) monitor: CoreMonitor,
+    pub(crate) snap: SnapSchedule,
+    pub(crate) snapshot_requested: bool,
+}
+
+/// When to roll the log and snapshot (`SyncRequestProcessor.shouldSnapshot`,
+/// `resetSnapshotStats`).
+#[derive(Debug)]
+pub(crate) struct SnapSchedule {
+    /// Txns appended since the last roll.
+    pub(crate) txns: u64,
+    /// Log bytes appended since the last roll.
+    pub(crate) bytes: i64,
+    /// `randRoll`: uniform in `[0, snapCount/2)`.
+    rand_roll: u64,
+    /// `randSize`: uniform in `[0, snapSizeInBytes/2)`.
+    rand_size: i64,
+    rng: SplitMix64,
+}
+
+/// A 10-line PRNG (SplitMix64) so the core stays deterministic for a given seed.
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+impl SnapSchedule {
+    fn new(cfg: &CoreConfig) -> Self {
+        let mut s = Self {
+            txns: 0,
+            bytes: 0,
+            rand_roll: 0,
+            rand_size: 0,
+            rng: SplitMix64(cfg.snap_seed),
+        };
+        s.reset(cfg);
+        s
+    }
+
+    fn reset(&mut self, cfg: &CoreConfig) {
+        self.txns = 0;
+        self.bytes = 0;
+        self.rand_roll = self.rng.below(u64::from(cfg.snap_count / 2));
+        self.rand_size = if cfg.snap_size_bytes > 0 {
+            self.rng.below((cfg.snap_size_bytes / 2) as u64) as i64
+        } else {
+            0
+        };
+    }
+
+    /// Counts one appended txn of `len` log bytes; true when it is time to roll.
+    fn count(&mut self, cfg: &CoreConfig, len: i64) -> bool {
+        if cfg.snap_count == 0 {
+            return false;
+        }
+        self.txns += 1;
+        self.bytes += len;
+        self.txns > u64::from(cfg.snap_count / 2) + self.rand_roll
+            || (cfg.snap_size_bytes > 0 && self.bytes > cfg.snap_size_bytes / 2 + self.rand_size)
+    }
 }
 
 impl ServerCore {
     /// A core over `tree` (fresh or recovered) whose last logged zxid is `last_zxid`.
     pub fn new(cfg: CoreConfig, tree: DataTree, now: Now) -> Self {
         let last_zxid = tree.last_processed_zxid();
-        let first_id = session::initial_session_id(cfg.server_id, now.mono_ms);
+        // The wall clock, not the process's monotonic one: ids must not repeat across
+        // restarts (a restored session keeps its id, and passwords derive from ids).
+        let first_id = session::initial_session_id(cfg.server_id, now.wall_ms.max(0) as u64);
         let sessions = SessionTracker::new(first_id, cfg.tick_time_ms);
         let next_container_check_ms = now.mono_ms + cfg.container_check_interval_ms;
+        let cfg_snap = cfg.clone();
         Self {
             cfg,
             tree,
@@ -225,7 +317,33 @@ impl ServerCore {
             output: VecDeque::new(),
             stats: ServerStats::default(),
             monitor: CoreMonitor::new(now.mono_ms),
+            snap: SnapSchedule::new(&cfg_snap),
+            snapshot_requested: false,
         }
+    }
+
+    /// Tracks sessions recovered from disk (`SessionTrackerImpl` built from the restored
+    /// `sessionsWithTimeouts`): each expires `timeout` after `now` unless its client
+    /// reconnects with the session's id and password. New session ids continue after the
+    /// highest restored id of this server.
+    pub fn restore_sessions(
+        &mut self,
+        sessions: impl IntoIterator<Item = (SessionId, i32)>,
+        now: Now,
+    ) {
+        for (id, timeout_ms) in sessions {
+            let timeout = timeout_ms.max(0) as u32;
+            self.sessions.add(id, timeout, Vec::new(), now.mono_ms);
+            if id >> 56 == self.cfg.server_id {
+                self.sessions.ensure_next_id_after(id);
+            }
+        }
+    }
+
+    /// Whether the log has been rolled for a snapshot that the runtime should take now
+    /// (and clears the flag).
+    pub fn take_snapshot_request(&mut self) -> bool {
+        std::mem::take(&mut self.snapshot_requested)
     }
 
     /// The tree (for 4lw and tests).
@@ -667,8 +785,16 @@ impl ServerCore {
             !self.in_flight.contains_key(&zxid),
             "zxid 0x{zxid:x} prepared twice"
         );
+        let len = (entry.hdr.encoded_len() + entry.body.encoded_len() + 13) as i64;
         self.output.push_back(Output::AppendLog(entry.clone()));
         self.in_flight.insert(zxid, InFlight { entry, origin });
+        if self.snap.count(&self.cfg, len) {
+            // ZK-COMPAT: SyncRequestProcessor.run: roll after the txn that crossed the
+            // (randomised) threshold, then snapshot in the background.
+            self.snap.reset(&self.cfg);
+            self.output.push_back(Output::RollLog);
+            self.snapshot_requested = true;
+        }
     }
 
     fn serve_read(
@@ -871,4 +997,56 @@ fn is_client_op(op: OpCode) -> bool {
         op,
         OpCode::Notification | OpCode::Error | OpCode::CreateSession
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn rolls_after(cfg: &CoreConfig, s: &mut SnapSchedule, len: i64) -> u64 {
+        let mut n = 0;
+        loop {
+            n += 1;
+            if s.count(cfg, len) {
+                s.reset(cfg);
+                return n;
+            }
+            assert!(n < 1_000_000, "never rolls");
+        }
+    }
+
+    #[test]
+    fn log_rolls_after_half_snap_count_plus_a_random_share_of_the_other_half() {
+        // SyncRequestProcessor.shouldSnapshot: txnCount > snapCount/2 + randRoll,
+        // randRoll in [0, snapCount/2).
+        let cfg = CoreConfig {
+            snap_count: 10,
+            snap_seed: 42,
+            ..CoreConfig::default()
+        };
+        let mut s = SnapSchedule::new(&cfg);
+        let seen: BTreeSet<u64> = (0..500).map(|_| rolls_after(&cfg, &mut s, 50)).collect();
+        assert_eq!(seen, (6..=10).collect());
+    }
+
+    #[test]
+    fn log_also_rolls_by_size_and_never_when_snapshots_are_off() {
+        let cfg = CoreConfig {
+            snap_count: 1_000_000,
+            snap_size_bytes: 10_000,
+            snap_seed: 1,
+            ..CoreConfig::default()
+        };
+        let mut s = SnapSchedule::new(&cfg);
+        for _ in 0..100 {
+            // > 5000 + rand[0, 5000) bytes: 51..=100 entries of 100 bytes.
+            let n = rolls_after(&cfg, &mut s, 100);
+            assert!((51..=100).contains(&n), "{n}");
+        }
+        let off = CoreConfig::default();
+        let mut s = SnapSchedule::new(&off);
+        assert!((0..10_000).all(|_| !s.count(&off, 1000)));
+    }
 }

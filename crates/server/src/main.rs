@@ -1,4 +1,5 @@
-//! The `zkrs` binary: parse the command line, load the config, run the server.
+//! The `zkrs` binary: parse the command line, then run an offline tool or load the config
+//! and run the server.
 
 use std::process::ExitCode;
 
@@ -15,6 +16,9 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
+    if let Some(tool) = &cli.tool {
+        return server::tools::run(tool);
+    }
     let config = match cli.load_config(&JvmFlags::from_env()) {
         Ok(c) => c,
         Err(e) => {

@@ -92,6 +92,13 @@ impl SessionTracker {
         id
     }
 
+    /// Makes later ids come after `id` (a session restored from disk).
+    pub fn ensure_next_id_after(&mut self, id: SessionId) {
+        if self.next_id <= id {
+            self.next_id = id + 1;
+        }
+    }
+
     /// Registers a session (new, or restored from disk) and schedules its expiry.
     pub fn add(&mut self, id: SessionId, timeout_ms: u32, auth_ids: Vec<Id>, now_ms: u64) {
         let s = Session {

@@ -46,6 +46,7 @@ impl TestServer {
                 client_addr: Some(addr),
                 ..ServerInfo::default()
             },
+            persist: None,
         };
         f(&mut cfg);
         let (stop, rx) = watch::channel(false);
@@ -170,6 +171,11 @@ impl RawClient {
                 return None;
             }
         }
+    }
+
+    /// The xid the next [`RawClient::send`] will use.
+    pub fn peek_next_xid(&self) -> i32 {
+        self.next_xid
     }
 
     /// Sends a request with the next xid; returns the xid.
