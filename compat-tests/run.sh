@@ -114,6 +114,8 @@ add_counts() {
     total_fail=$((total_fail + f))
 }
 
+reference_flag=()
+if [[ $candidate == reference ]]; then reference_flag=(--reference-run); fi
 t_all=$SECONDS
 run_bounded 900 - "$compat/setup.sh" || { echo "run.sh: compat-tests/setup.sh failed" >&2; exit 1; }
 
@@ -183,7 +185,7 @@ if wants zkcli; then
     rc=0
     python3 "$compat/lib/report.py" --suite zkcli --outcomes "$out/zkcli/outcomes.txt" \
         --known "$compat/zkcli/known-failures.txt" --counts "$out/zkcli.counts" \
-        "${broken[@]+"${broken[@]}"}" || rc=$?
+        "${broken[@]+"${broken[@]}"}" ${reference_flag[@]+"${reference_flag[@]}"} || rc=$?
     ((rc == 0)) || failed_any=1
     add_counts "$out/zkcli.counts"
     if [[ -s $out/zkcli/diff.txt ]]; then echo "zkcli: diffs: $out/zkcli/diff.txt"; fi
@@ -212,7 +214,7 @@ if wants kazoo; then
     rc=0
     python3 "$compat/lib/report.py" --suite kazoo --outcomes "$out/kazoo/kazoo-outcomes.txt" \
         --known "$compat/kazoo/known-failures.txt" --counts "$out/kazoo.counts" \
-        "${broken[@]+"${broken[@]}"}" || rc=$?
+        "${broken[@]+"${broken[@]}"}" ${reference_flag[@]+"${reference_flag[@]}"} || rc=$?
     ((rc == 0)) || failed_any=1
     add_counts "$out/kazoo.counts"
     echo "kazoo: log: $out/kazoo/kazoo-pytest.log"

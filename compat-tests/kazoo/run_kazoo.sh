@@ -127,8 +127,14 @@ fi
 
 if [[ $candidate == zkrs ]]; then
     # Fail fast when the server cannot even serve one session (see preflight.py).
-    if ! timeout -k 10 120 "$venv/bin/python" "$here/preflight.py" zkrs "$ZKRS_BIN" \
-        >"$out/kazoo-preflight.log" 2>&1; then
+    timeout -k 10 120 "$venv/bin/python" "$here/preflight.py" zkrs "$ZKRS_BIN" \
+        >"$out/kazoo-preflight.log" 2>&1 &
+    pytest_pgid=$!
+    prc=0
+    wait "$pytest_pgid" || prc=$?
+    reap_group "$pytest_pgid"
+    pytest_pgid=
+    if ((prc != 0)); then
         cat "$out/kazoo-preflight.log" >&2
         echo "kazoo: zkrs failed the preflight; suite not run" >&2
         exit 4
