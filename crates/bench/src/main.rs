@@ -32,6 +32,9 @@ enum Cmd {
         /// Syncs per mode at most.
         #[arg(long, default_value_t = 2000)]
         samples: u64,
+        /// Print the comparison runner's JSON record (label WHEN) instead of the table.
+        #[arg(long, value_name = "WHEN")]
+        json: Option<String>,
     },
 }
 
@@ -96,7 +99,12 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::Run(a) => rt.block_on(run(a)),
         Cmd::Compare(o) => rt.block_on(compare::main(o)),
-        Cmd::Fsync { dir, samples } => fsync(&dir, samples),
+        Cmd::Fsync {
+            dir,
+            json: Some(when),
+            ..
+        } => compare::fsync_record(&dir, &when).map(|v| println!("{v}")),
+        Cmd::Fsync { dir, samples, .. } => fsync(&dir, samples),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,7 +37,7 @@ const LABEL_W: f64 = 230.0;
 const RIGHT_PAD: f64 = 90.0;
 const BAR_H: f64 = 14.0;
 const GROUP_GAP: f64 = 10.0;
-const TOP: f64 = 58.0;
+const TOP: f64 = 80.0;
 
 /// Escapes text for SVG.
 fn esc(s: &str) -> String {
@@ -126,11 +126,11 @@ pub fn hbar(
         scale_note
     );
     // Legend.
-    let mut lx = LABEL_W;
+    let mut lx = 10.0;
     for se in series {
         let _ = writeln!(
             s,
-            r#"<rect x="{lx}" y="28" width="12" height="12" fill="{}"/><text x="{}" y="38">{}</text>"#,
+            r#"<rect x="{lx}" y="48" width="12" height="12" fill="{}"/><text x="{}" y="58">{}</text>"#,
             se.color,
             lx + 16.0,
             esc(&se.name)
