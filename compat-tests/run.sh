@@ -2,7 +2,7 @@
 # zkrs test command: cargo tests + compatibility suites against real ZooKeeper clients.
 #
 # Usage: compat-tests/run.sh [options] [suite ...]
-#   suites:  cargo  zkcli  kazoo            (default: all three, in that order)
+#   suites:  cargo  zkcli  kazoo  monitoring  durability   (default: all, in that order)
 #   --skip-cargo              do not run `cargo test --workspace`
 #   --reference               run the suites against Apache ZooKeeper 3.8.0 instead of zkrs
 #                             (validates the harness: expect zero zkcli diffs and only the
@@ -36,7 +36,7 @@ candidate=zkrs
 write_expected=0
 while (($#)); do
     case $1 in
-        cargo | zkcli | kazoo) suites+=("$1") ;;
+        cargo | zkcli | kazoo | monitoring | durability) suites+=("$1") ;;
         --skip-cargo) skip_cargo=1 ;;
         --reference) candidate=reference ;;
         --write-zkcli-expected) write_expected=1 ;;
@@ -45,7 +45,7 @@ while (($#)); do
     esac
     shift
 done
-((${#suites[@]})) || suites=(cargo zkcli kazoo)
+((${#suites[@]})) || suites=(cargo zkcli kazoo monitoring durability)
 if ((skip_cargo)); then
     filtered=()
     for s in "${suites[@]}"; do [[ $s == cargo ]] || filtered+=("$s"); done
@@ -126,7 +126,7 @@ fi
 
 # --- the zkrs binary -------------------------------------------------------------------
 zkrs_ok=1
-if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo; }; then
+if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo || wants monitoring || wants durability; }; then
     if [[ -n ${ZKRS_BIN:-} ]]; then
         echo "run.sh: using ZKRS_BIN=$ZKRS_BIN (not building)"
     else
@@ -219,6 +219,50 @@ if wants kazoo; then
     add_counts "$out/kazoo.counts"
     echo "kazoo: log: $out/kazoo/kazoo-pytest.log"
     echo "kazoo: took $((SECONDS - t0))s"
+fi
+
+# --- suites that print their own `<suite>: N passed, N failed` line --------------------
+# run_counted SUITE SECONDS CMD...: runs CMD against zkrs, takes the counts from its output
+# (a run without that line counts as one failure) and fails on a non-zero exit status.
+run_counted() {
+    local name=$1 secs=$2 rc=0 line p f
+    shift 2
+    t0=$SECONDS
+    if [[ $candidate != zkrs ]]; then
+        echo "$name: runs against zkrs only (it compares zkrs with the reference itself)"
+        return
+    fi
+    if ((zkrs_ok == 0)); then
+        echo "$name: not run: no usable zkrs binary"
+        echo "0 1" >"$out/$name.counts"
+    else
+        run_bounded "$secs" "$out/$name.log" "$@" || rc=$?
+        line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$out/$name.log" | tail -n 1 || true)
+        if [[ -n $line ]]; then
+            read -r p f < <(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$line")
+        else
+            p=0 f=1
+        fi
+        if ((rc != 0 && f == 0)); then f=1; fi
+        echo "$p $f" >"$out/$name.counts"
+    fi
+    read -r p f <"$out/$name.counts"
+    echo "$name: $p passed, $f failed"
+    if ((f != 0 || rc != 0)); then
+        failed_any=1
+        echo "$name: exit status $rc; log: $out/$name.log"
+        tail -n 30 "$out/$name.log" 2>/dev/null || true
+    fi
+    add_counts "$out/$name.counts"
+    echo "$name: took $((SECONDS - t0))s"
+}
+
+if wants monitoring; then
+    run_counted monitoring 700 "$compat/monitoring/run_monitoring.sh" --out "$out/monitoring"
+fi
+if wants durability; then
+    run_counted durability 1000 env DURABILITY_WORK="$out/durability-work" \
+        "$compat/durability/run.sh"
 fi
 
 echo "run.sh: total time $((SECONDS - t_all))s; results in $out"
