@@ -481,6 +481,11 @@ impl ServerCore {
             self.attach(conn, id);
             let entry =
                 prep::prepare_create_session(id, timeout as i32, 0, self.next_zxid(), now.wall_ms);
+            // Requests pipelined behind the ConnectRequest wait behind the createSession:
+            // ZooKeeper reads nothing more from a connection until its session exists.
+            self.queues.entry(id).or_default().push_back(Queued::Write {
+                zxid: entry.hdr.zxid,
+            });
             self.submit(entry, Origin::CreateSession { conn, old_client });
         } else {
             self.reopen_session(now, conn, req.session_id, req.passwd.as_deref(), timeout);
@@ -502,18 +507,19 @@ impl ServerCore {
             warn!("Incorrect password for session 0x{id:x}");
         }
         let old_client = self.conns.get(&conn).is_some_and(|c| c.old_client);
+        if let Some(old) = self.session_conn.get(&id).copied() {
+            if old != conn {
+                // ZK-COMPAT: ZooKeeperServer.processConnectRequest closes the session's
+                // current connection (CLIENT_RECONNECT) before it checks the password; its
+                // watches go with it.
+                self.detach(old);
+                self.conns.remove(&old);
+                self.output.push_back(Output::Close { conn: old });
+            }
+        }
         if valid {
             if let Some(s) = self.sessions.get_mut(id) {
                 s.timeout_ms = timeout;
-            }
-            if let Some(old) = self.session_conn.get(&id).copied() {
-                if old != conn {
-                    // ZK-COMPAT: ZooKeeperServer.processConnectRequest closes the session's
-                    // previous connection (CLIENT_RECONNECT); its watches go with it.
-                    self.detach(old);
-                    self.conns.remove(&old);
-                    self.output.push_back(Output::Close { conn: old });
-                }
             }
             self.attach(conn, id);
             self.send_connect_response(conn, timeout as i32, id, session::password(id), old_client);
@@ -687,10 +693,13 @@ impl ServerCore {
     /// `ZooKeeperServer.processPacket`'s auth branch: answered at once, outside the pipeline.
     fn handle_auth(&mut self, conn: ConnId, xid: i32, body: Result<Request, DecodeError>) {
         let result = match body {
-            Ok(Request::Auth(p)) => {
-                let auth = p.auth.as_deref().unwrap_or_default();
-                datatree::acl::authenticate(&p.scheme, auth, self.cfg.super_digest.as_deref())
-            }
+            // ZK-COMPAT: a null auth buffer makes ZooKeeper's provider throw: AUTHFAILED.
+            Ok(Request::Auth(p)) => match p.auth.as_deref() {
+                Some(auth) => {
+                    datatree::acl::authenticate(&p.scheme, auth, self.cfg.super_digest.as_deref())
+                }
+                None => Err(ErrorCode::AuthFailed),
+            },
             _ => Err(ErrorCode::AuthFailed),
         };
         match result {
@@ -992,11 +1001,11 @@ fn origin_has_conn_reply(origin: &Origin) -> bool {
 }
 
 /// `Request.isValid` plus the two opcodes `processPacket` handles itself (auth, sasl).
+///
+/// ZK-COMPAT: createSession is a valid request type, so a client that sends one gets a
+/// MARSHALLINGERROR error txn (its body is no request), not UNIMPLEMENTED.
 fn is_client_op(op: OpCode) -> bool {
-    !matches!(
-        op,
-        OpCode::Notification | OpCode::Error | OpCode::CreateSession
-    )
+    !matches!(op, OpCode::Notification | OpCode::Error)
 }
 
 #[cfg(test)]

@@ -396,3 +396,98 @@ async fn envi_reports_a_3_8_0_compatible_version_first() {
     );
     assert!(envi.contains("\nos.name="), "{envi}");
 }
+
+#[tokio::test]
+async fn requests_pipelined_behind_the_connect_request_wait_for_the_session() {
+    let srv = TestServer::start().await;
+    let mut raw = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+    let mut b = BytesMut::new();
+    let req = connect_req(0, Bytes::from_static(&[0; 16]), 30000);
+    b.put_i32(req.encoded_len() as i32);
+    req.encode(&mut b);
+    for (xid, path) in [(1, "/early"), (2, "/early2")] {
+        let mut body = BytesMut::new();
+        RequestHeader {
+            xid,
+            r#type: OpCode::Create.as_i32(),
+        }
+        .encode(&mut body);
+        Request::Create(CreateRequest {
+            path: path.into(),
+            data: None,
+            acl: open_acl(),
+            flags: 0,
+        })
+        .encode(&mut body);
+        b.put_i32(body.len() as i32);
+        b.put_slice(&body);
+    }
+    let mut body = BytesMut::new();
+    RequestHeader {
+        xid: 3,
+        r#type: OpCode::Exists.as_i32(),
+    }
+    .encode(&mut body);
+    Request::Exists(ExistsRequest {
+        path: "/early2".into(),
+        watch: false,
+    })
+    .encode(&mut body);
+    b.put_i32(body.len() as i32);
+    b.put_slice(&body);
+    raw.write_all(&b).await.unwrap();
+    let mut c = RawClient::from_stream(raw);
+    let first = c.read_frame().await.expect("connect response first");
+    assert!(
+        ConnectResponse::decode(&mut first.clone())
+            .unwrap()
+            .time_out
+            > 0
+    );
+    for xid in 1..=3 {
+        let r = c.reply_for(xid).await.expect("reply");
+        assert_eq!(r.hdr.err, 0, "request {xid}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_still_closes_the_sessions_current_connection() {
+    let srv = TestServer::start().await;
+    let mut a = RawClient::connect(srv.addr).await;
+    let mut bad = a.passwd.to_vec();
+    bad[0] ^= 1;
+    let r =
+        RawClient::connect_with(srv.addr, connect_req(a.session_id, Bytes::from(bad), 30000)).await;
+    assert!(r.is_none());
+    assert!(
+        a.read_frame().await.is_none(),
+        "ZooKeeper closes the live connection first"
+    );
+}
+
+#[tokio::test]
+async fn create_session_from_a_client_answers_marshalling_error_and_takes_a_zxid() {
+    let srv = TestServer::start().await;
+    let mut c = RawClient::connect(srv.addr).await;
+    let before = c.create("/z", b"", 0).await.hdr.zxid;
+    c.send_with_xid(5, OpCode::CreateSession.as_i32(), &Request::Ping)
+        .await;
+    let r = c.reply_for(5).await.expect("reply");
+    assert_eq!(r.hdr.err, ErrorCode::MarshallingError.as_i32());
+    assert_eq!(r.hdr.zxid, before + 1);
+}
+
+#[tokio::test]
+async fn an_auth_packet_without_credentials_fails_and_closes() {
+    let srv = TestServer::start().await;
+    let mut c = RawClient::connect(srv.addr).await;
+    let r = c
+        .call(Request::Auth(AuthPacket {
+            r#type: 0,
+            scheme: "digest".into(),
+            auth: None,
+        }))
+        .await;
+    assert_eq!(r.hdr.err, ErrorCode::AuthFailed.as_i32());
+    assert!(c.read_frame().await.is_none());
+}

@@ -122,6 +122,19 @@ impl RawClient {
         .expect("session established")
     }
 
+    /// Wraps a stream on which the caller does the handshake by hand.
+    pub fn from_stream(stream: TcpStream) -> Self {
+        RawClient {
+            stream,
+            buf: BytesMut::new(),
+            session_id: 0,
+            passwd: Bytes::new(),
+            timeout: 0,
+            next_xid: 1,
+            events: Vec::new(),
+        }
+    }
+
     /// Handshake; `None` when the server refused (timeout 0) or closed.
     pub async fn connect_with(addr: std::net::SocketAddr, req: ConnectRequest) -> Option<Self> {
         let stream = TcpStream::connect(addr).await.expect("connect");
