@@ -941,9 +941,8 @@ impl ServerCore {
                 self.serve_read(now, session, conn, xid, &req, received_ms);
             }
         }
-        if self.queues.get(&session).is_some_and(VecDeque::is_empty) {
-            self.queues.remove(&session);
-        }
+        // The emptied queue stays until the session closes: dropping and regrowing it on
+        // every burst of writes cost ~12% of the create benchmark's samples (realloc).
     }
 
     // ----- sending -------------------------------------------------------------------------

@@ -39,8 +39,10 @@ pub async fn serve(
         .unwrap_or_default();
     let _ = stream.set_nodelay(true);
     let (mut rd, wr) = stream.into_split();
-    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
-    let mut buf = BytesMut::with_capacity(8 * 1024);
+    // Small to start: thousands of idle sessions must stay cheap; the read buffer grows with
+    // the frames it meets, and large replies bypass BufWriter's buffer.
+    let mut wr = BufWriter::with_capacity(8 * 1024, wr);
+    let mut buf = BytesMut::with_capacity(1024);
     let mut state = State::Start;
 
     loop {
