@@ -233,7 +233,9 @@ pub fn format_entry(hdr: &TxnHeader, body: &TxnBody) -> String {
 /// is not a txn log.
 pub fn dump_txn_log(path: &Path, out: &mut dyn Write) -> Result<bool, Error> {
     let werr = |e| Error::io("writing the dump", e);
-    let mut reader = LogFileReader::open(path, usize::MAX / 2).map_err(|e| Error::Corrupt {
+    // Lenient (8x the default jute.maxbuffer + extrasize) but bounded: a garbage length must
+    // not allocate gigabytes.
+    let mut reader = LogFileReader::open(path, 16 * 0xfffff).map_err(|e| Error::Corrupt {
         file: path.to_owned(),
         offset: 0,
         message: e.to_string(),
