@@ -368,7 +368,9 @@ fn run_thread(
     })
     .unwrap();
     for b in batches {
-        t.send(LogCmd::Append(b.iter().map(|z| entry(*z)).collect()));
+        t.send(LogCmd::Append(
+            b.iter().map(|z| Arc::new(entry(*z))).collect(),
+        ));
     }
     t.shutdown();
     rx.try_iter().collect()
@@ -421,7 +423,7 @@ fn enospc_after_some_writes_keeps_what_was_synced() {
     .unwrap();
     let mut acked = 0;
     for z in 1..=10 {
-        t.send(LogCmd::Append(vec![entry(z)]));
+        t.send(LogCmd::Append(vec![Arc::new(entry(z))]));
         match rx.recv().unwrap() {
             LogEvent::Synced { up_to } => acked = up_to,
             LogEvent::Failed(msg) => {
@@ -530,7 +532,9 @@ fn after_a_power_loss_every_synced_txn_recovers_and_a_torn_remainder_is_cut_off(
             vec![8, 9],
             vec![10, 11],
         ] {
-            t.send(LogCmd::Append(batch.iter().map(|z| entry(*z)).collect()));
+            t.send(LogCmd::Append(
+                batch.iter().map(|z| Arc::new(entry(*z))).collect(),
+            ));
             let e = rx.recv().unwrap();
             let failed = matches!(e, LogEvent::Failed(_));
             events.push(e);

@@ -509,8 +509,9 @@ pub fn decode_payload(payload: &Bytes) -> Result<TxnEntry, DecodeError> {
 /// Commands to the log thread.
 #[derive(Debug)]
 pub enum LogCmd {
-    /// Append these txns (zxids increasing).
-    Append(Vec<TxnEntry>),
+    /// Append these txns (zxids increasing). Shared with the core, which applies them once
+    /// they are synced.
+    Append(Vec<Arc<TxnEntry>>),
     /// Close the current file after what came before; the next append starts a new one.
     Roll,
 }
