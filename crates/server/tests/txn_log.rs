@@ -574,3 +574,40 @@ fn after_a_power_loss_every_synced_txn_recovers_and_a_torn_remainder_is_cut_off(
         );
     }
 }
+
+#[test]
+fn a_last_log_of_nothing_but_zeros_is_deleted_and_one_with_data_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = copy_fixture_logs(tmp.path());
+    std::fs::write(dirs.log_dir.join("log.2d"), vec![0u8; 4112]).unwrap();
+    let r = recovery::restore(&dirs, &trusting(), &no_snapshot).unwrap();
+    assert_eq!(r.last_zxid(), 0x2c);
+    assert!(!dirs.log_dir.join("log.2d").exists());
+    let mut junk = vec![0u8; 4112];
+    junk[100] = 1;
+    std::fs::write(dirs.log_dir.join("log.2d"), junk).unwrap();
+    let err = recovery::restore(&dirs, &trusting(), &no_snapshot).unwrap_err();
+    assert!(err.to_string().contains("Invalid magic number"), "{err}");
+}
+
+#[test]
+fn a_new_file_is_written_before_it_is_padded() {
+    // A crash between the two steps must leave the header on disk: write, then set_len.
+    let dir = MemDir::default();
+    let faults = Faults::new(Fault::WriteError(5), 0);
+    let faulty = FaultyDir::new(dir.clone(), faults);
+    let mut w = LogWriter::new(
+        Arc::new(faulty),
+        WriterConfig {
+            pre_alloc_bytes: 4096,
+            ..WriterConfig::default()
+        },
+    );
+    w.append(&entry(1));
+    assert!(w.sync().is_err());
+    assert_eq!(
+        dir.files()[0].1.contents().data.len(),
+        0,
+        "not padded before the write"
+    );
+}
