@@ -15,6 +15,7 @@
 //! - Watch events produced by a txn are emitted before that txn's reply.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use datatree::{DataTree, WatchEvent};
@@ -144,7 +145,8 @@ pub enum Output {
         conn: ConnId,
     },
     /// Append this txn to the log, then report [`Input::LogSynced`].
-    AppendLog(TxnEntry),
+    /// Shared with the core's in-flight table: the log encodes it without a deep copy.
+    AppendLog(Arc<TxnEntry>),
     /// Close the current log file after the appends before this; the next append starts a
     /// new one (`ZKDatabase.rollLog`, before a snapshot).
     RollLog,
@@ -187,7 +189,7 @@ pub(crate) enum Origin {
 
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    entry: TxnEntry,
+    entry: Arc<TxnEntry>,
     origin: Origin,
 }
 
@@ -795,7 +797,8 @@ impl ServerCore {
             "zxid 0x{zxid:x} prepared twice"
         );
         let len = (entry.hdr.encoded_len() + entry.body.encoded_len() + 13) as i64;
-        self.output.push_back(Output::AppendLog(entry.clone()));
+        let entry = Arc::new(entry);
+        self.output.push_back(Output::AppendLog(Arc::clone(&entry)));
         self.in_flight.insert(zxid, InFlight { entry, origin });
         if self.snap.count(&self.cfg, len) {
             // ZK-COMPAT: SyncRequestProcessor.run: roll after the txn that crossed the

@@ -74,12 +74,12 @@ enum LogStage {
     Durable {
         thread: LogThread,
         /// Appends of the current flush, sent as one command.
-        batch: Vec<TxnEntry>,
+        batch: Vec<Arc<TxnEntry>>,
     },
 }
 
 impl LogStage {
-    fn append(&mut self, entry: TxnEntry) {
+    fn append(&mut self, entry: Arc<TxnEntry>) {
         match self {
             LogStage::Memory { appended_up_to } => *appended_up_to = Some(entry.hdr.zxid),
             LogStage::Durable { batch, .. } => batch.push(entry),

@@ -68,7 +68,11 @@ fn start(cfg: &std::path::Path) -> Server {
                     .and_then(|p| p.trim().parse::<u16>().ok());
                 let _ = tx.send(Ok(port));
             } else if line.contains("ERROR") {
+                eprintln!("zkrs: {line}");
                 let _ = tx.send(Err(line));
+            } else if line.contains("WARN") {
+                // Shown when the test fails (torn tails cut off, unfinished snapshots).
+                eprintln!("zkrs: {line}");
             }
         }
     });

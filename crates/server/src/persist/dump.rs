@@ -233,7 +233,9 @@ pub fn format_entry(hdr: &TxnHeader, body: &TxnBody) -> String {
 /// is not a txn log.
 pub fn dump_txn_log(path: &Path, out: &mut dyn Write) -> Result<bool, Error> {
     let werr = |e| Error::io("writing the dump", e);
-    let mut reader = LogFileReader::open(path, usize::MAX / 2).map_err(|e| Error::Corrupt {
+    // Lenient (8x the default jute.maxbuffer + extrasize) but bounded: a garbage length must
+    // not allocate gigabytes.
+    let mut reader = LogFileReader::open(path, 16 * 0xfffff).map_err(|e| Error::Corrupt {
         file: path.to_owned(),
         offset: 0,
         message: e.to_string(),
@@ -462,7 +464,23 @@ pub fn check_datadir(
     let _ = writeln!(report, "snapshot directory {}", dirs.snap_dir.display());
     for (zxid, path) in &snaps {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let _ = writeln!(report, "  {} (zxid 0x{zxid:x}, {len} bytes)", name_of(path));
+        let state = if !super::snapshot::is_valid_snapshot(path).unwrap_or(false) {
+            "INCOMPLETE (fails ZooKeeper's pre-check; never loaded)".to_owned()
+        } else {
+            match super::snapshot::read_file(path, opts.tree_config) {
+                Ok(s) => format!(
+                    "loads: {} znodes, {} sessions",
+                    s.tree.node_count(),
+                    s.sessions.len()
+                ),
+                Err(e) => format!("DAMAGED: {e}"),
+            }
+        };
+        let _ = writeln!(
+            report,
+            "  {} (zxid 0x{zxid:x}, {len} bytes): {state}",
+            name_of(path)
+        );
     }
     let _ = writeln!(report, "log directory {}", dirs.log_dir.display());
     for (_, path) in &logs {

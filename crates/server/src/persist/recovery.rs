@@ -15,7 +15,7 @@
 //! | short read, missing `'B'` (torn write) | next file, the torn bytes stay | same; in the last file the torn bytes are cut off (logged) |
 //! | checksum mismatch, unreasonable length | fatal | in the last file, when no valid entry follows: a torn tail, cut off (logged). Otherwise a startup error naming file and offset |
 //! | a payload with a good checksum that does not decode | fatal | fatal |
-//! | last file shorter than its header | fatal (3.9.3+: a 0-byte one is deleted) | deleted (logged): a crash between creating and writing it |
+//! | last file shorter than its header, or all zeros | fatal (3.9.3+: a 0-byte one is deleted) | deleted (logged): a crash between creating and writing it |
 //!
 //! Cutting the damaged tail off (rather than leaving it as ZooKeeper does) keeps the data
 //! directory readable by ZooKeeper afterwards: a checksum error left in an older file would
@@ -214,9 +214,11 @@ fn replay(
         let last_file = i + 1 == selected.len();
         let mut reader = match LogFileReader::open(path, opts.max_payload) {
             Ok(rd) => rd,
-            Err(OpenError::ShortHeader(n)) if last_file => {
+            Err(e @ (OpenError::ShortHeader(_) | OpenError::BadMagic(0)))
+                if last_file && all_zeros_after_header(path, &e) =>
+            {
                 let note = format!(
-                    "{}: {n} bytes, shorter than a log header (a crash while creating it)",
+                    "{}: {e}, and nothing but zeros (a crash while creating it)",
                     path.display()
                 );
                 warn!("{note}; deleting it");
@@ -353,6 +355,27 @@ fn truncate(path: &Path, len: u64) -> Result<(), Error> {
         .map_err(|e| Error::io(ctx(), e))?;
     f.set_len(len).map_err(|e| Error::io(ctx(), e))?;
     f.sync_all().map_err(|e| Error::io(ctx(), e))
+}
+
+/// For a last log that could not be opened: a short header is always a file cut short while
+/// being created; a zero magic counts as one only when the whole file is zeros (created and
+/// preallocated, nothing written), so no data can be lost by removing it.
+fn all_zeros_after_header(path: &Path, e: &OpenError) -> bool {
+    if matches!(e, OpenError::ShortHeader(_)) {
+        return true;
+    }
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) if buf[..n].iter().all(|b| *b == 0) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Whether a complete, checksummed, decodable entry with a zxid after `after` starts at

@@ -224,17 +224,28 @@ impl LogWriter {
         // before the batch (3.8 looks at the flushed channel position, which a batch's
         // buffered entries have not moved yet). The header counts as written here.
         let pos = cur.pos.max(HEADER_LEN);
-        if step > 0 && pos + PAD_THRESHOLD >= cur.size {
-            let size = if pos <= cur.size {
+        let grow_to = (step > 0 && pos + PAD_THRESHOLD >= cur.size).then(|| {
+            if pos <= cur.size {
                 cur.size + step
             } else {
                 (pos + step) / step * step
-            };
+            }
+        });
+        let end = cur.pos + self.buf.len() as u64;
+        let new_file = cur.pos == 0;
+        if let (Some(size), false) = (grow_to, new_file) {
+            // Zeros first, then the data: a crash in between leaves a padded file.
             cur.file.set_len(size)?;
+        }
+        cur.file.write_at(cur.pos, &self.buf)?;
+        if let (Some(size), true) = (grow_to, new_file) {
+            // A new file gets its header before its padding: a crash in between must not
+            // leave a file of zeros without the "ZKLG" magic.
+            cur.file.set_len(size.max(end))?;
+        }
+        if let Some(size) = grow_to {
             cur.size = size;
         }
-        let end = cur.pos + self.buf.len() as u64;
-        cur.file.write_at(cur.pos, &self.buf)?;
         cur.pos = end;
         cur.size = cur.size.max(end);
         cur.dirty = true;
@@ -509,8 +520,9 @@ pub fn decode_payload(payload: &Bytes) -> Result<TxnEntry, DecodeError> {
 /// Commands to the log thread.
 #[derive(Debug)]
 pub enum LogCmd {
-    /// Append these txns (zxids increasing).
-    Append(Vec<TxnEntry>),
+    /// Append these txns (zxids increasing). Shared with the core, which applies them once
+    /// they are synced.
+    Append(Vec<Arc<TxnEntry>>),
     /// Close the current file after what came before; the next append starts a new one.
     Roll,
 }
