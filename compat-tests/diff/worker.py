@@ -7,23 +7,35 @@ on that session) and are attributed to that operation. The result is one observa
 operation, already normalised (session ids -> slot labels, times -> "T"), made of plain
 tuples so two runs compare with `==`.
 
-Frames (tuples):
-  ("R", op, err, zxid, body)         a reply; body is None, a value, or ("TRAILING", hex)
-  ("R", "exists", err, zxid, body, noread)   exists carries the shadow ACL verdict
-  ("E", type, state, path, zxid, noread)     a watch event
-  ("P", zxid)                        the idle-phase ping's reply
+Frames (tuples; the last element of "R" and "E" frames is a `Note`, which `==` ignores):
+  ("R", op, err, zxid, body, note)         a reply; body None, a value, or with TRAILING bytes
+  ("E", type, state, path, zxid, note)     a watch event
+  ("P", zxid)                              the idle-phase ping's reply
   ("C", protocolVersion, timeOut, session, passwdLen, readOnly, trailing)  connect response
-  ("CLOSED",) ("TIMEOUT",) ("NOTCONN",)
-  ("REWRITE", what)                  the run changed the request identically on every server
-                                     (see the watch-mode and exists guards below)
+  ("CLOSED",) ("TIMEOUT",) ("NOTCONN",) ("NOTCLOSED",) ("OLD-CONNECTION", frames...)
+  ("RECONNECT",)                           the client reconnected before the operation
+  ("REWRITE", why)                         the request was changed (guards, below)
 
-Two guards keep 3.8.0 and 3.9 watch semantics from diverging silently (both decided from
-this run's own state, so every server gets the same bytes when they agree so far); see
-intentional-differences.md:
-  * exists(watch) on a node the session may not READ is sent with watch=false;
-  * a one-shot watch request (getData/exists/getChildren watch, check/removeWatches type
-    CHILDREN or DATA) on a path where the session holds a persistent watch is changed
-    (watch=false; check/removeWatches -> checkWatches type ANY).
+Leader and follower. The reference run leads: before each operation it decides, from its
+own state, what a real client would send, and the follower (the candidate run) sends
+exactly that. Decisions:
+  * auto-reconnect: an operation for a session whose connection is gone (closed by the
+    server after an auth failure, an oversized frame, a `disconnect` operation...) first
+    reconnects with the session id and password, re-sends the auth data and sets the
+    watches the client still holds (setWatches/setWatches2), as the Java client does;
+  * guards, where ZooKeeper 3.8.0 and 3.9 semantics (zkrs implements 3.9's) would leave
+    different watches behind and make everything after them differ
+    (intentional-differences.md): exists(watch) on a node the session may not READ is sent
+    with watch=false; a one-shot watch on a path with a persistent watch of the same
+    session, check/removeWatches of type CHILDREN/DATA there, and an addWatch on a path
+    with a watch of another mode are changed, as are setWatches lists that mix modes.
+The notes (`Note`) carry what the leader knew (shadow ACL verdicts, which watches a
+session holds) to the comparison rules in difftest.py.
+
+Shadow ACLs: an aux session, authenticated as the super user and never compared, reads
+the ACL of every node an operation created or changed, so the rules can tell whether a
+session may READ a node (3.8.4+ check READ for exists and for event delivery, 3.8.0 does
+not).
 """
 
 import ipaddress
@@ -38,8 +50,7 @@ CLOSE_TIMEOUT_S = 5.0
 CONTAINER_OWNER = -(1 << 63)
 DAY_MS = 86400 * 1000
 SUPER_DIGEST = workload.digest("super:" + workload.SUPER_PASSWORD)
-
-
+CREATES = ("create", "create2", "createContainer", "createTTL")
 class Closed(Exception):
     pass
 
@@ -128,6 +139,10 @@ class Conn:
 
 
 class Session:
+    """A session as the client sees it: id, password, auth data, and the watches it holds
+    (its client-side registry, kept over connection losses and set again on reconnect;
+    updated the way ZooKeeper 3.8.0 keeps watches)."""
+
     def __init__(self, sid, passwd, label, timeout):
         self.sid = sid
         self.passwd = passwd
@@ -135,28 +150,48 @@ class Session:
         self.timeout = timeout
         self.conn = None
         self.last_zxid = 0
-        self.auths = []          # (scheme, data) sent and answered OK, re-sent on reconnect
+        self.auths = []          # (scheme, data) answered OK; re-sent on reconnect
         self.ids = set()         # the connection's auth ids, for the shadow ACL check
-        self.persistent = set()  # paths with a persistent or recursive watch (over-approx.)
-        # The watches this session holds, as ZooKeeper 3.8.0 keeps them (for the rules):
-        self.w_data = set()      # data table: getData / exists watches
-        self.w_child = set()     # child table: getChildren watches
-        self.w_mode = {}         # addWatch: path -> 0 PERSISTENT / 1 RECURSIVE (3.8 keeps one)
+        self.w_data = set()      # getData / exists(existing node) watches
+        self.w_exist = set()     # exists(missing node) watches
+        self.w_child = set()     # getChildren watches
+        self.w_mode = {}         # addWatch: path -> 0 PERSISTENT / 1 PERSISTENT_RECURSIVE
         self.recent = []         # events since the last setWatches was sent
 
+    def alive(self):
+        return self.conn is not None and self.conn.alive
+
     def clear_watches(self):
-        self.persistent = set()
-        self.w_data, self.w_child, self.w_mode = set(), set(), {}
+        self.w_data, self.w_exist, self.w_child, self.w_mode = set(), set(), set(), {}
 
     def holds(self, path, typ):
-        """Whether this session holds a watch on `path` that checkWatches(type) matches."""
+        """Whether checkWatches(path, type) matches a watch of this session (3.8.0)."""
         if path in self.w_mode:
             return True
         if typ == 1:
             return path in self.w_child
         if typ == 2:
-            return path in self.w_data
-        return path in self.w_child or path in self.w_data
+            return path in self.w_data or path in self.w_exist
+        return path in self.w_child or path in self.w_data or path in self.w_exist
+
+    def std(self, path):
+        return path in self.w_data or path in self.w_exist or path in self.w_child
+
+    def watch_lists(self):
+        """The setWatches request the Java client sends on reconnect, or None."""
+        lists = {"data": sorted(self.w_data), "exist": sorted(self.w_exist),
+                 "child": sorted(self.w_child),
+                 "persistent": sorted(p for p, m in self.w_mode.items() if m == 0),
+                 "recursive": sorted(p for p, m in self.w_mode.items() if m == 1)}
+        if not any(lists.values()):
+            return None
+        if lists["persistent"] or lists["recursive"]:
+            lists["k"] = "setWatches2"
+        else:
+            lists["k"] = "setWatches"
+            del lists["persistent"], lists["recursive"]
+        lists["relZxid"] = "last"
+        return lists
 
 
 def ip_matches(client, expr):
@@ -200,8 +235,9 @@ def may_read(acl, ids):
 
 
 class ServerRun:
-    def __init__(self, port):
+    def __init__(self, port, leader=True):
         self.port = port
+        self.leader = leader
         self.sessions = {}        # slot -> Session (the slot's current session)
         self.gen = {}             # slot -> number of sessions the slot has had
         self.labels = {}          # session id -> label
@@ -320,16 +356,19 @@ class ServerRun:
             try:
                 typ, state, path = r.i32(), r.i32(), r.ustring()
             except w.DecodeError:
-                return ("E", "UNDECODED", payload.hex()), xid
+                return ("E", "UNDECODED", payload.hex(), None, None, note()), xid
             ev = ("E", w.EVENT_TYPE.get(typ, typ), w.KEEPER_STATE.get(state, state), path,
                   zxid)
+            if r.remaining():
+                ev = ev[:4] + ((zxid, ("TRAILING", r.rest().hex())),)
             self.track_event(sess, ev[1], path)
             return ev + (note(),), xid
         if xid == w.PING_XID and xid not in pending:
-            return ("P", zxid) + (("TRAILING", r.rest().hex()),) if r.remaining() else \
-                ("P", zxid), xid
+            if r.remaining():
+                return ("P", zxid, ("TRAILING", r.rest().hex())), xid
+            return ("P", zxid), xid
         opname, op = pending.get(xid, ("?xid%d" % xid, None))
-        if zxid > sess.last_zxid and opname not in ("auth",):
+        if zxid > sess.last_zxid and opname != "auth":
             sess.last_zxid = zxid
         body = None
         if err == 0 and op is not None:
@@ -339,24 +378,26 @@ class ServerRun:
                 body = ("UNDECODED", str(e), payload[16:].hex()[:200])
         if r.remaining():
             body = (body, ("TRAILING", r.rest().hex()[:200]))
-        frame = ("R", opname, w.err_name(err), zxid, body)
         extra = {}
         if op is not None:
             if op.get("id") is not None:
                 self.op_zxid[op["id"]] = zxid
-                if err == 0 and opname in ("create", "create2", "createContainer",
-                                           "createTTL") and isinstance(body, (str, tuple)):
+                if err == 0 and opname in CREATES and isinstance(body, (str, tuple)):
                     self.created[op["id"]] = body if isinstance(body, str) else body[0]
-            if opname == "exists":
-                extra["noread"] = not self.can_read(sess, op["_path"])
-            if opname == "checkWatches":
-                p = op["_path"]
-                extra["held"] = sess.holds(p, op["type"])
-                extra["others"] = any(
-                    x is not sess and x.conn is not None and x.conn.alive
-                    and x.holds(p, op["type"]) for x in self.sessions.values())
+            extra = self.reply_note(sess, opname, op)
             self.track_reply(sess, opname, op, err)
-        return frame + (note(**extra),), xid
+        return ("R", opname, w.err_name(err), zxid, body, note(**extra)), xid
+
+    def reply_note(self, sess, opname, op):
+        p = op.get("_path")
+        if opname == "exists":
+            return {"noread": not self.can_read(sess, p)}
+        if opname == "checkWatches":
+            return {"held": sess.holds(p, op["type"]),
+                    "relative": isinstance(p, str) and p != "" and not p.startswith("/"),
+                    "others": any(x is not sess and x.alive() and x.holds(p, op["type"])
+                                  for x in self.sessions.values())}
+        return {}
 
     def read_until(self, sess, want_xids, pending, out):
         """Read sess's frames into `out` until every xid in want_xids was answered."""
@@ -378,13 +419,17 @@ class ServerRun:
             want.discard(xid)
         return True
 
-    # ---- the watch tracker (ZooKeeper 3.8.0's view of this session's watches) ------------
+    # ---- the watch registry (ZooKeeper 3.8.0 semantics) ----------------------------------
     def track_event(self, sess, typ, path):
         sess.recent.append((typ, path))
-        if typ in ("NodeCreated", "NodeDataChanged"):
+        if typ == "NodeCreated":
+            sess.w_exist.discard(path)
+            sess.w_data.discard(path)
+        elif typ == "NodeDataChanged":
             sess.w_data.discard(path)
         elif typ == "NodeDeleted":
             sess.w_data.discard(path)
+            sess.w_exist.discard(path)
             sess.w_child.discard(path)
         elif typ == "NodeChildrenChanged":
             sess.w_child.discard(path)
@@ -394,8 +439,10 @@ class ServerRun:
         ok = err == 0
         if opname == "getData" and op.get("watch") and ok:
             sess.w_data.add(p)
-        elif opname == "exists" and op.get("watch") and err in (0, -101):
+        elif opname == "exists" and op.get("watch") and ok:
             sess.w_data.add(p)
+        elif opname == "exists" and op.get("watch") and err == -101:
+            sess.w_exist.add(p)
         elif opname in ("getChildren", "getChildren2") and op.get("watch") and ok:
             sess.w_child.add(p)
         elif opname == "addWatch" and ok and op.get("mode") in (0, 1):
@@ -405,6 +452,7 @@ class ServerRun:
                 sess.w_child.discard(p)
             if op["type"] in (2, 3):
                 sess.w_data.discard(p)
+                sess.w_exist.discard(p)
             if op["type"] == 3:
                 sess.w_mode.pop(p, None)
         elif opname in ("setWatches", "setWatches2") and ok:
@@ -416,7 +464,7 @@ class ServerRun:
             for x in op.get("exist", []):
                 x = self.resolve(x)
                 if ("NodeCreated", x) not in fired:
-                    sess.w_data.add(x)
+                    sess.w_exist.add(x)
             for x in op.get("child", []):
                 x = self.resolve(x)
                 if ("NodeDeleted", x) not in fired and ("NodeChildrenChanged", x) not in fired:
@@ -497,7 +545,6 @@ class ServerRun:
                 bytes.fromhex(o["body"])
         raise ValueError("cannot encode %r" % k)
 
-    # ---- shadow ACLs ---------------------------------------------------------------------
     def can_read(self, sess, path):
         return may_read(self.acl.get(path), sess.ids)
 
@@ -523,19 +570,16 @@ class ServerRun:
             if p is not None and err == 0:
                 self.acl[p] = [tuple(a) for a in r.vector(w.read_acl)]
 
+    # ---- the leader's decisions ----------------------------------------------------------
     def guard(self, sess, o, top_level):
-        """The watch-mode and exists guards (module doc, intentional-differences.md):
-        rewrites `o` in place where 3.8.0 and 3.9 would keep different watches; returns
-        ("REWRITE", why) notes."""
+        """Rewrites `o` in place where 3.8.0 and 3.9 would keep different watches (module
+        doc); records why in o["_notes"]."""
         k = o["k"]
         p = self.resolve(o.get("path"))
         notes = []
 
         def pers(x):
-            return x in sess.persistent or x in sess.w_mode
-
-        def std(x):
-            return x in sess.w_data or x in sess.w_child
+            return x in sess.w_mode
 
         if k in ("getData", "exists", "getChildren", "getChildren2") and o.get("watch"):
             if pers(p):
@@ -551,16 +595,17 @@ class ServerRun:
             o["k"] = "checkWatches"
             o["type"] = 3
         if k == "addWatch" and o["mode"] in (0, 1) and (
-                std(p) or (p in sess.w_mode and sess.w_mode[p] != o["mode"])):
+                sess.std(p) or (p in sess.w_mode and sess.w_mode[p] != o["mode"])):
             notes.append(("REWRITE", "addWatch %s mode=%d -> checkWatches type=ANY: another "
                           "watch mode held" % (p, o["mode"])))
-            o.clear()
+            for key in list(o):
+                if key not in ("id", "s"):
+                    del o[key]
             o.update({"k": "checkWatches", "path": p, "type": 3})
         if k in ("setWatches", "setWatches2"):
             lists = {key: [self.resolve(x) for x in o.get(key, [])]
                      for key in ("data", "exist", "child", "persistent", "recursive")}
             mine = set(lists["persistent"]) | set(lists["recursive"])
-            stds = set(lists["data"]) | set(lists["exist"]) | set(lists["child"])
             dropped = []
             for key in ("data", "exist", "child"):
                 keep = [x for x in lists[key] if not pers(x) and x not in mine]
@@ -568,7 +613,7 @@ class ServerRun:
                 lists[key] = keep
             for key, mode in (("persistent", 0), ("recursive", 1)):
                 keep = [x for x in lists[key]
-                        if not std(x) and not (x in sess.w_mode and sess.w_mode[x] != mode)
+                        if not sess.std(x) and not (pers(x) and sess.w_mode[x] != mode)
                         and not (key == "persistent" and x in lists["recursive"])]
                 dropped += [(key, x) for x in lists[key] if x not in keep]
                 lists[key] = keep
@@ -578,8 +623,35 @@ class ServerRun:
                 for key in lists:
                     if key in o:
                         o[key] = lists[key]
-            del stds
-        return notes
+        if notes:
+            o["_notes"] = notes
+
+    def plan(self, o):
+        """The leader's concrete version of operation `o` (a copy)."""
+        o = _copy(o)
+        k = o["k"]
+        sess = self.sessions.get(o["s"])
+        if sess is None or k in ("connect", "probe"):
+            return o
+        needs_conn = k not in ("reconnect", "disconnect")
+        if needs_conn and not sess.alive():
+            o["_reconnect"] = {"watches": sess.watch_lists()}
+            # The guards see the watches as they will be once re-set.
+        if k == "pipeline":
+            for sub in o["ops"]:
+                self.guard(sess, sub, top_level=False)
+        elif k == "reconnect":
+            if o.get("watches"):
+                # An explicit reconnect replaces the client's registry with its own lists.
+                saved = (sess.w_data, sess.w_exist, sess.w_child, sess.w_mode)
+                sess.clear_watches()
+                self.guard(sess, o["watches"], top_level=True)
+                sess.w_data, sess.w_exist, sess.w_child, sess.w_mode = saved
+        elif k != "disconnect":
+            self.guard(sess, o, top_level=True)
+        if o.get("_reconnect") and o["_reconnect"]["watches"]:
+            self.guard(sess, o["_reconnect"]["watches"], top_level=True)
+        return o
 
     # ---- sessions ------------------------------------------------------------------------
     def label(self, slot):
@@ -628,81 +700,72 @@ class ServerRun:
 
     # ---- operations ----------------------------------------------------------------------
     def run_op(self, o):
+        """Runs one operation; returns (observation, the concrete operation run)."""
+        if self.leader:
+            o = self.plan(o)
         k = o["k"]
-        s = o["s"]
         out = []
-        sess = self.sessions.get(s)
+        sess = self.sessions.get(o["s"])
+        if o.get("_reconnect") and sess is not None:
+            out.append(("RECONNECT",))
+            if sess.alive():
+                out.append(("WAS-CONNECTED",))  # the leader's connection was gone, ours not
+            self.reconnect_session(sess, o["_reconnect"]["watches"], True, out)
         if k == "connect":
-            self.op_connect(o, s, out)
+            self.op_connect(o, o["s"], out)
         elif k == "probe":
             self.op_probe(o, sess, out)
-        elif sess is None or sess.conn is None or not sess.conn.alive:
-            if k == "reconnect" and sess is not None:
-                self.op_reconnect(o, sess, out)
-            else:
-                out.append(("NOTCONN",))
-        elif k == "reconnect":
+        elif k == "reconnect" and sess is not None:
             self.op_reconnect(o, sess, out)
+        elif sess is None or not sess.alive():
+            if k != "disconnect":
+                out.append(("NOTCONN",))
         elif k == "disconnect":
             sess.conn.close()
-            sess.clear_watches()
         elif k == "close":
             self.op_close(o, sess, out)
         elif k == "auth":
             self.op_auth(o, sess, out)
         elif k == "pipeline":
-            self.op_requests(sess, o["ops"], out, top_level=False)
+            self.op_requests(sess, o["ops"], out)
         else:
-            self.op_requests(sess, [o], out, top_level=True)
+            self.op_requests(sess, [o], out)
         idle = self.idle()
         self.after(o, out)
-        # Shadow verdicts for events: known only once the op's new nodes have their ACLs.
+        # Shadow verdicts for events, once the op's new nodes have their ACLs.
         idle = tuple((lbl, tuple(self.mark_event(lbl, f) for f in fr)) for lbl, fr in idle)
-        op_frames = tuple(self.mark_event(sess.label if sess else None, f) for f in out)
-        return {"op": op_frames, "idle": idle}
+        out = [self.mark_event(sess.label if sess else None, f) for f in out]
+        return {"op": tuple(out), "idle": idle}, o
 
     def mark_event(self, label, f):
-        if f[0] != "E" or len(f) != 6:
+        if f[0] != "E":
             return f
         sess = next((x for x in self.sessions.values() if x.label == label), None)
         noread = sess is not None and not self.can_read(sess, f[3])
         return f[:5] + (note(noread=noread),)
 
-    def op_requests(self, sess, ops, out, top_level):
+    def op_requests(self, sess, ops, out):
         pending = {}
         xids = []
+        watch_xid_used = False
         for o in ops:
-            out.extend(self.guard(sess, o, top_level))
-            if o["k"] == "auth":
-                self.op_auth(o, sess, out)
-                continue
+            out.extend(o.get("_notes", ()))
             opname, code, body = self.encode(sess, o)
-            if o["k"] in ("setWatches", "setWatches2"):
+            if o["k"] in ("setWatches", "setWatches2") and not watch_xid_used:
                 xid = w.SET_WATCHES_XID
+                watch_xid_used = True
                 sess.recent = []
             else:
                 xid = sess.conn.next_xid()
             pending[xid] = (opname, o)
             xids.append(xid)
+            self.ops_sent += 1
             if not sess.conn.send(w.request_header(xid, code) + body):
                 # The server closed the connection while we were still sending (it does
-                # so on an oversized frame, say): read what it sent before closing.
+                # so on an oversized frame): read what it sent before closing.
                 break
-            self.ops_sent += 1
-            if o["k"] == "addWatch" and o["mode"] in (0, 1):
-                sess.persistent.add(self.resolve(o["path"]))
-            if o["k"] == "setWatches2":
-                sess.persistent |= {self.resolve(x) for x in
-                                    o.get("persistent", []) + o.get("recursive", [])}
         if xids:
             self.read_until(sess, xids, pending, out)
-        for o in ops:
-            if o["k"] == "removeWatches" and o["type"] == 3:
-                # Over-approximation: forget the persistent watch only when a removal of
-                # every kind succeeded.
-                for f in out:
-                    if f[0] == "R" and f[1] == "removeWatches" and f[2] == "OK":
-                        sess.persistent.discard(self.resolve(o["path"]))
 
     def op_auth(self, o, sess, out):
         opname, code, body = self.encode(sess, o)
@@ -710,8 +773,7 @@ class ServerRun:
         self.ops_sent += 1
         n = len(out)
         self.read_until(sess, [w.AUTH_XID], {w.AUTH_XID: ("auth", o)}, out)
-        ok = any(f[0] == "R" and f[1] == "auth" and f[2] == "OK" for f in out[n:])
-        if ok:
+        if any(f[0] == "R" and f[1] == "auth" and f[2] == "OK" for f in out[n:]):
             sess.auths.append((o["scheme"], o["auth"]))
             self.add_ids(sess, o["scheme"], o["auth"])
 
@@ -737,8 +799,6 @@ class ServerRun:
         tmp = Session(0, b"", label, o["timeout"])
         tmp.conn = conn
         for sub in o.get("pipelined", []):
-            if sub["k"] == "auth":
-                continue
             opname, code, body = self.encode(tmp, sub)
             xid = conn.next_xid()
             pending[xid] = (opname, sub)
@@ -757,44 +817,42 @@ class ServerRun:
             self.read_until(sess, list(pending), pending, out)
 
     def op_reconnect(self, o, sess, out):
-        old = None
-        if sess.conn is not None:
-            if o.get("steal") and sess.conn.alive:
-                # The client moved on without closing its old connection (it thought the
-                # connection was dead): the server must close the old one.
-                old = sess.conn
-            else:
-                sess.conn.close()
-        conn = self.new_conn(out)
-        if conn is None:
-            return
-        sess.conn = conn
-        if old is not None:
-            self.reconnect_session(o, sess, conn, out)
+        """An explicit reconnect with the operation's own setWatches lists."""
+        if o.get("steal") and sess.alive():
+            # The client moved on without closing its old connection (it thought it dead):
+            # the server must close the old one.
+            old = sess.conn
+            self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out, keep_old=True)
             old_frames = []
             self.await_close(old, old_frames)
             out.append(("OLD-CONNECTION",) + tuple(old_frames))
             return
-        self.reconnect_session(o, sess, conn, out)
+        self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out)
 
-    def reconnect_session(self, o, sess, conn, out):
+    def reconnect_session(self, sess, watches, reauth, out, keep_old=False):
+        if sess.conn is not None and not keep_old:
+            sess.conn.close()
+        conn = self.new_conn(out)
+        if conn is None:
+            return
+        sess.conn = conn
         sess.ids = {("ip", "127.0.0.1")}
         sess.clear_watches()
-        last = sess.last_zxid if o.get("lastZxid") is None else o["lastZxid"]
         self.ops_sent += 1
-        c = self.handshake(conn, 0, last, sess.timeout, sess.sid, sess.passwd, sess.label, out)
+        c = self.handshake(conn, 0, sess.last_zxid, sess.timeout, sess.sid, sess.passwd,
+                           sess.label, out)
         if c is None or c["sessionId"] == 0:
             conn.close()
             return
         # Then what the Java client's primeConnection queues: auth packets, then setWatches.
         auths, sess.auths = sess.auths, []
-        if o.get("reauth"):
+        if reauth:
             for scheme, auth in auths:
                 self.op_auth({"k": "auth", "scheme": scheme, "auth": auth}, sess, out)
                 if not conn.alive:
                     return
-        if o.get("watches"):
-            self.op_requests(sess, [dict(o["watches"])], out, top_level=True)
+        if watches:
+            self.op_requests(sess, [dict(watches)], out)
 
     def op_close(self, o, sess, out):
         xid = sess.conn.next_xid()
@@ -863,32 +921,28 @@ class ServerRun:
 
     def idle(self):
         """Ping every live session and read it up to the ping's reply."""
-        live = [(slot, sess) for slot, sess in sorted(self.sessions.items())
-                if sess.conn is not None and sess.conn.alive]
-        sent = []
-        for slot, sess in live:
-            ok = sess.conn.send(w.request_header(w.PING_XID, w.OP["ping"]))
-            sent.append(ok)
+        live = [sess for _, sess in sorted(self.sessions.items()) if sess.alive()]
+        for sess in live:
+            sess.conn.send(w.request_header(w.PING_XID, w.OP["ping"]))
         result = []
-        for (slot, sess), ok in zip(live, sent):
+        for sess in live:
             frames = []
-            if True:
-                conn = sess.conn
-                while True:
-                    try:
-                        payload = conn.read_frame()
-                    except Closed:
-                        frames.append(("CLOSED",))
-                        conn.close()
-                        break
-                    except TimeoutError:
-                        frames.append(("TIMEOUT",))
-                        conn.close()
-                        break
-                    frame, xid = self.decode_frame(sess, payload, {})
-                    frames.append(frame)
-                    if xid == w.PING_XID:
-                        break
+            conn = sess.conn
+            while True:
+                try:
+                    payload = conn.read_frame()
+                except Closed:
+                    frames.append(("CLOSED",))
+                    conn.close()
+                    break
+                except TimeoutError:
+                    frames.append(("TIMEOUT",))
+                    conn.close()
+                    break
+                frame, xid = self.decode_frame(sess, payload, {})
+                frames.append(frame)
+                if xid == w.PING_XID:
+                    break
             result.append((sess.label, tuple(frames)))
         return tuple(result)
 
@@ -903,7 +957,7 @@ class ServerRun:
         for f in out:
             if f[0] != "R" or f[2] != "OK":
                 continue
-            if f[1] in ("create", "create2", "createContainer", "createTTL"):
+            if f[1] in CREATES:
                 body = f[4]
                 p = body if isinstance(body, str) else body[0] if isinstance(body, tuple) \
                     else None
@@ -940,19 +994,46 @@ class ServerRun:
         self.aux = conn
         self.aux_refresh(["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"])
 
+    def finish(self):
+        for sess in self.sessions.values():
+            if sess.conn is not None:
+                sess.conn.close()
+        if self.aux:
+            self.aux.close()
 
-def run_ops(port, ops):
-    """Run `ops` against the server on `port`; returns (observations, requests sent)."""
-    run = ServerRun(port)
-    run.start_aux()
+
+def run_leader(port, ops, follower_pipe=None):
+    """Run `ops` against the server on `port`, leading: every concrete operation goes to
+    `follower_pipe` (then None). Returns (observations, requests sent)."""
+    run = ServerRun(port, leader=True)
     obs = []
-    for o in ops:
-        o = _copy(o)
-        obs.append(run.run_op(o))
-    for sess in run.sessions.values():
-        if sess.conn is not None:
-            sess.conn.close()
-    run.aux.close()
+    try:
+        run.start_aux()
+        for o in ops:
+            ob, concrete = run.run_op(o)
+            obs.append(ob)
+            if follower_pipe is not None:
+                follower_pipe.send(concrete)
+    finally:
+        if follower_pipe is not None:
+            follower_pipe.send(None)
+        run.finish()
+    return obs, run.ops_sent
+
+
+def run_follower(port, leader_pipe):
+    """Run the leader's concrete operations against the server on `port`."""
+    run = ServerRun(port, leader=False)
+    obs = []
+    try:
+        run.start_aux()
+        while True:
+            o = leader_pipe.recv()
+            if o is None:
+                break
+            obs.append(run.run_op(o)[0])
+    finally:
+        run.finish()
     return obs, run.ops_sent
 
 
