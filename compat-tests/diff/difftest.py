@@ -239,8 +239,9 @@ class Rules:
                         and a[3] == b[3] and a[5].get("relative")):
                     ref["op"][i] = cand["op"][i] = ("R", "checkWatches", "<3.8.0-BUG>", a[3])
                     self.hit("R6 checkWatches on a relative path throws (3.8.0 bug)")
-        # R3 ZOOKEEPER-4026: a create2 op inside a multi answers with path and stat
-        # (3.8.2+); 3.8.0 answers as for a plain create.
+        # R3 ZOOKEEPER-4026: a create2 (or createContainer/createTTL whose flags name
+        # another mode) op inside a multi keeps its opcode and answers with path and stat
+        # (3.9); 3.8.0 takes the type from the flags and answers as for a plain create.
         multis = [op] if op["k"] == "multi" else \
             [o for o in op.get("ops", []) if o["k"] == "multi"] if op["k"] == "pipeline" else []
         if multis:
@@ -287,7 +288,7 @@ class Rules:
             ra, changed = list(ra), False
             for j, (x, y) in enumerate(zip(ra, rb)):
                 if (j < len(sub["ops"]) and sub["ops"][j]["k"] == "create"
-                        and sub["ops"][j]["op"] == "create2" and x[:2] == ("create", 0)
+                        and sub["ops"][j]["op"] != "create" and x[:2] == ("create", 0)
                         and y[:2] == ("create2", 0) and x[2] == y[2]):
                     ra[j] = y
                     changed = True

@@ -638,8 +638,28 @@ class ServerRun:
             o["_reconnect"] = {"watches": sess.watch_lists()}
             # The guards see the watches as they will be once re-set.
         if k == "pipeline":
+            # Each request is guarded against the watches the earlier ones will leave (a
+            # copy of the registry, updated as if each registration succeeds).
+            tmp = Session(sess.sid, sess.passwd, sess.label, sess.timeout)
+            tmp.ids = set(sess.ids)
+            tmp.w_data, tmp.w_exist = set(sess.w_data), set(sess.w_exist)
+            tmp.w_child, tmp.w_mode = set(sess.w_child), dict(sess.w_mode)
             for sub in o["ops"]:
-                self.guard(sess, sub, top_level=False)
+                self.guard(tmp, sub, top_level=False)
+                p = self.resolve(sub.get("path"))
+                if sub["k"] == "addWatch" and sub["mode"] in (0, 1):
+                    tmp.w_mode[p] = sub["mode"]
+                elif sub["k"] in ("getData", "exists") and sub.get("watch"):
+                    tmp.w_data.add(p)
+                elif sub["k"] in ("getChildren", "getChildren2") and sub.get("watch"):
+                    tmp.w_child.add(p)
+                elif sub["k"] in ("setWatches", "setWatches2"):
+                    for key, target in (("data", tmp.w_data), ("exist", tmp.w_exist),
+                                        ("child", tmp.w_child)):
+                        target.update(self.resolve(x) for x in sub.get(key, []))
+                    for key, mode in (("persistent", 0), ("recursive", 1)):
+                        for x in sub.get(key, []):
+                            tmp.w_mode[self.resolve(x)] = mode
         elif k == "reconnect":
             if o.get("watches"):
                 # An explicit reconnect replaces the client's registry with its own lists.
@@ -733,14 +753,16 @@ class ServerRun:
         idle = self.idle()
         self.after(o, out)
         # Shadow verdicts for events, once the op's new nodes have their ACLs.
-        idle = tuple((lbl, tuple(self.mark_event(lbl, f) for f in fr)) for lbl, fr in idle)
-        out = [self.mark_event(sess.label if sess else None, f) for f in out]
+        by_label = {x.label: x for x in self.sessions.values()}
+        idle = tuple((lbl, tuple(self.mark_event(by_label.get(lbl), f) for f in fr))
+                     for lbl, fr in idle)
+        # `sess` as it was before the operation (a closed session is gone from the map).
+        out = [self.mark_event(sess, f) for f in out]
         return {"op": tuple(out), "idle": idle}, o
 
-    def mark_event(self, label, f):
+    def mark_event(self, sess, f):
         if f[0] != "E":
             return f
-        sess = next((x for x in self.sessions.values() if x.label == label), None)
         noread = sess is not None and not self.can_read(sess, f[3])
         return f[:5] + (note(noread=noread),)
 

@@ -217,6 +217,51 @@ def fmt_op(o):
 
 # ---- the generator --------------------------------------------------------------------------
 
+INVALID_ACLS = [a for a in EXTRA_ACLS if a is None or a == [] or any(
+    s in ("foo", "sasl", "x509") or (s == "world" and i != "anyone")
+    or (s == "ip" and i in ("999.1.1.1", "127.0.0.1/33", "not-an-ip"))
+    or (s == "digest" and ":" not in i) for _, s, i in a)]
+TTL_MAX = (1 << 40) - 1
+
+
+class Model:
+    """The generator's rough picture of the tree: enough to aim most operations at nodes
+    that exist and to make most writes succeed. Never consulted by the comparison."""
+
+    def __init__(self):
+        # path -> {"ver", "aver", "eph": slot or None, "parent", "depth", "acl", "kind"}
+        self.nodes = {}
+        self.auth = {}       # slot -> set of digest ids (and "super")
+
+    def exists(self, p):
+        return p == "/" or p in self.nodes
+
+    def kids(self, p):
+        return [q for q, n in self.nodes.items() if n["parent"] == p]
+
+    def depth(self, p):
+        return 0 if p == "/" else self.nodes[p]["depth"] if p in self.nodes else p.count("/")
+
+    def acl_of(self, p):
+        return ACLS["OPEN"] if p not in self.nodes else self.nodes[p]["acl"]
+
+    def allows(self, slot, p, perm):
+        ids = self.auth.get(slot, set())
+        if "super" in ids:
+            return True
+        acl = self.acl_of(p)
+        for perms, scheme, ident in acl:
+            if not perms & perm:
+                continue
+            if scheme == "world" and ident == "anyone":
+                return True
+            if scheme == "ip" and ident in ("127.0.0.1", "127.0.0.1/32"):
+                return True
+            if scheme == "digest" and ident in ids:
+                return True
+        return False
+
+
 class Generator:
     """Produces `n` operations for `seed`. Pure: no server is consulted."""
 
@@ -225,10 +270,11 @@ class Generator:
         self.rng = random.Random(seed)
         self.seed = seed
         self.nsessions = nsessions or self.rng.randint(2, 5)
-        self.paths = {}          # probable path -> estimated version
+        self.model = Model()
         self.session_open = [False] * self.nsessions
         self.next_id = 0
         self.ops = []
+        self.slot = 0            # the slot the operation being built is for
 
     # -- helpers --
     def chance(self, p):
@@ -238,7 +284,7 @@ class Generator:
         return seq[self.rng.randrange(len(seq))]
 
     def existing(self):
-        return sorted(self.paths)
+        return sorted(self.model.nodes)
 
     def new_name(self):
         if self.chance(0.03):
@@ -248,36 +294,47 @@ class Generator:
     def child_of(self, parent):
         return ("" if parent == "/" else parent) + "/" + self.new_name()
 
-    def depth(self, p):
-        return p.count("/")
-
-    def path(self, for_create=False):
+    def odd_path(self):
         r = self.rng.random()
-        ex = self.existing()
-        if r < 0.04:
+        if r < 0.4:
             p = self.pick(INVALID_PATHS)
             if p is None and "nullpath" in self.exclude:
                 return "/a/"
             return p
-        if r < 0.07:
+        if r < 0.7:
             return self.pick(SYSTEM_PATHS)
-        if r < 0.11:
-            return "/"
-        if ex and r < (0.55 if for_create else 0.85):
-            p = self.pick(ex)
-            if for_create and self.depth(p) < 4:
-                return self.child_of(p)
-            return p
-        if ex and self.depth(self.pick(ex)) < 4 and r < 0.93:
+        return "/"
+
+    def path(self, for_create=False):
+        """A path: mostly a node the model believes exists (a new child of one for
+        creates), sometimes a missing, system or invalid one."""
+        r = self.rng.random()
+        ex = self.existing()
+        if r < 0.07:
+            return self.odd_path()
+        if for_create:
+            if r < 0.80:
+                parents = ["/"] + [p for p in ex if self.model.nodes[p]["eph"] is None
+                                   and self.model.depth(p) < 4]
+                if self.chance(0.97):
+                    parents = [p for p in parents if p == "/" or
+                               self.model.nodes[p]["kind"] != "eph"]
+                return self.child_of(self.pick(parents))
+            if ex and r < 0.9:
+                return self.pick(ex)
+            return self.child_of(self.child_of("/"))
+        if ex and r < 0.88:
+            return self.pick(ex)
+        if ex and r < 0.95:
             return self.child_of(self.pick(ex))
         return self.child_of("/")
 
-    def version(self, p):
+    def version(self, p, key="ver"):
         r = self.rng.random()
-        if r < 0.45:
+        if r < 0.4:
             return -1
-        if r < 0.85 and p in self.paths:
-            return self.paths[p]
+        if r < 0.85 and p in self.model.nodes:
+            return self.model.nodes[p][key]
         return self.rng.choice([0, 1, 2, 5, -2])
 
     def data(self):
@@ -288,10 +345,10 @@ class Generator:
             return ""
         if r < 0.55:
             return ("v%d" % self.rng.randrange(1000)).encode().hex()
-        if r < 0.965:
+        if r < 0.975:
             return bytes(self.rng.randrange(256)
                          for _ in range(self.rng.randrange(1, 24))).hex()
-        if r < 0.997:
+        if r < 0.998:
             return enc_data(b"m" * self.rng.randrange(65, 5000))
         # Around jute.maxbuffer (0xfffff): the request frame holds a header, the path, the
         # ACL and flags as well, so these straddle the limit.
@@ -300,9 +357,9 @@ class Generator:
 
     def acl(self):
         r = self.rng.random()
-        if r < 0.7:
+        if r < 0.75:
             return ACLS["OPEN"]
-        if r < 0.9:
+        if r < 0.92:
             return ACLS[self.pick(sorted(ACLS))]
         return self.pick(EXTRA_ACLS)
 
@@ -337,7 +394,132 @@ class Generator:
         op["s"] = s
         self.next_id += 1
         self.ops.append(op)
+        self.apply(s, op)
         return op
+
+    # -- the model's guess of each operation's effect --
+    def valid_path(self, p):
+        return isinstance(p, str) and p.startswith("/") and p not in INVALID_PATHS \
+            and not p.startswith("/zookeeper") and p != "/"
+
+    def parent_of(self, p):
+        if p.startswith("@"):
+            return None
+        i = p.rindex("/")
+        return "/" if i == 0 else p[:i]
+
+    def create_ok(self, s, o, nodes):
+        m = self.model
+        p = o["path"]
+        if not self.valid_path(p) or p.startswith("@") and "/" not in p:
+            return False
+        parent = self.parent_of(p) if not p.startswith("@") else p.rsplit("/", 1)[0]
+        if parent is None or (parent != "/" and parent not in nodes) or p in nodes:
+            return False
+        if parent != "/" and nodes[parent]["eph"] is not None:
+            return False
+        flags, kind = o["flags"], o["op"]
+        if kind in ("create", "create2") and flags not in (0, 1, 2, 3):
+            return False
+        if kind == "createContainer" and flags != 4:
+            return False
+        if kind == "createTTL" and (flags not in (5, 6) or not 0 < o.get("ttl", 0) <= TTL_MAX):
+            return False
+        if o["acl"] in INVALID_ACLS:
+            return False
+        if o["acl"] and any(sc == "auth" for _, sc, _ in o["acl"]) and not m.auth.get(s):
+            return False
+        d = o["data"]
+        if isinstance(d, list) and d[1] >= MAX_BUFFER - 200:
+            return False
+        return parent == "/" or m.allows(s, parent, 4)
+
+    def new_node(self, s, o, path, nodes):
+        parent = path.rsplit("/", 1)[0] or "/"
+        if path.startswith("@"):
+            parent = None
+        acl = [list(a) for a in o["acl"]]
+        if any(sc == "auth" for _, sc, _ in acl):
+            ids = sorted(x for x in self.model.auth.get(s, ()) if x != "super")
+            acl = [[pm, "digest", i] for pm, sc, _ in acl if sc == "auth" for i in ids] + \
+                [a for a in acl if a[1] != "auth"]
+        kind = {0: "pers", 2: "pers", 1: "eph", 3: "eph", 4: "container", 5: "ttl", 6: "ttl"}
+        nodes[path] = {"ver": 0, "aver": 0, "eph": s if o["flags"] in (1, 3) else None,
+                       "parent": parent, "depth": path.count("/"), "acl": acl,
+                       "kind": kind.get(o["flags"], "pers")}
+
+    def predict(self, s, o, nodes, top_id=None):
+        """Apply `o` to `nodes` if the model thinks it succeeds; returns success."""
+        k = o["k"]
+        p = o.get("path")
+        m = self.model
+        if k == "create":
+            if not self.create_ok(s, o, nodes):
+                return False
+            if o["flags"] in (2, 3, 6):
+                if top_id is not None:
+                    ref = "@%d" % top_id
+                    self.new_node(s, o, ref, nodes)
+                    nodes[ref]["parent"] = self.parent_of(p) if not p.startswith("@") \
+                        else p.rsplit("/", 1)[0]
+                    nodes[ref]["depth"] = p.count("/") + (1 if p.startswith("@") else 0)
+                return True
+            self.new_node(s, o, p, nodes)
+            return True
+        if k == "delete":
+            if p not in nodes or any(n["parent"] == p for n in nodes.values()):
+                return False
+            if o["version"] not in (-1, nodes[p]["ver"]):
+                return False
+            parent = nodes[p]["parent"]
+            if parent not in (None, "/") and not m.allows(s, parent, 8):
+                return False
+            del nodes[p]
+            return True
+        if k == "setData":
+            if p not in nodes or o["version"] not in (-1, nodes[p]["ver"]):
+                return False
+            if not m.allows(s, p, 2):
+                return False
+            nodes[p]["ver"] += 1
+            return True
+        if k == "check":
+            return p in nodes and o["version"] in (-1, nodes[p]["ver"])
+        if k == "setACL":
+            if p not in nodes or o["version"] not in (-1, nodes[p]["aver"]) \
+                    or o["acl"] in INVALID_ACLS or not m.allows(s, p, 16):
+                return False
+            nodes[p]["aver"] += 1
+            nodes[p]["acl"] = [list(a) for a in o["acl"]]
+            return True
+        return k in ("getData", "getChildren")
+
+    def apply(self, s, op):
+        m = self.model
+        k = op["k"]
+        if k == "multi":
+            trial = {q: dict(n) for q, n in m.nodes.items()}
+            if all(self.predict(s, x, trial) for x in op["ops"]):
+                m.nodes = trial
+        elif k == "pipeline":
+            for x in op["ops"]:
+                self.apply(s, x)
+        elif k == "close":
+            for q in [q for q, n in m.nodes.items() if n["eph"] == s]:
+                del m.nodes[q]
+            m.auth[s] = set()
+        elif k == "connect":
+            m.auth[s] = set()
+        elif k == "reconnect" and not op.get("reauth"):
+            m.auth[s] = set()
+        elif k == "auth":
+            if op["scheme"] == "digest" and op["auth"] is not None:
+                d = digest(op["auth"])
+                m.auth.setdefault(s, set()).add(d)
+                if d == digest("super:" + SUPER_PASSWORD):
+                    m.auth[s].add("super")
+        elif k in ("create", "delete", "setData", "setACL"):
+            self.predict(s, op, m.nodes, top_id=op.get("id"))
 
     # -- operation builders (sub-operations have no id/slot) --
     def op_create(self, in_multi=False):
@@ -361,33 +543,24 @@ class Generator:
         op = {"k": "create", "op": kind, "path": p, "data": self.data(), "acl": self.acl(),
               "flags": flags}
         if kind == "createTTL":
-            op["ttl"] = self.pick([1, 1000, 3600000, 3600000, 0, -1, (1 << 40) - 1, 1 << 40])
+            op["ttl"] = self.pick([1, 1000, 3600000, 3600000, 3600000, 0, -1, TTL_MAX,
+                                   TTL_MAX + 1])
             if flags not in (TTL, TTL_SEQ) and op["ttl"] < 0:
                 # Not generated: 3.8.0 accepts it into a txn whose apply throws and stops
                 # the server (see intentional-differences.md).
                 op["ttl"] = 1000
-        if p is not None and flags in (PERSISTENT_SEQ, EPHEMERAL_SEQ, TTL_SEQ) and not in_multi:
-            self.paths["@%d" % self.next_id] = 0
-        elif isinstance(p, str) and p.startswith("/") and p not in INVALID_PATHS \
-                and not p.startswith("/zookeeper"):
-            if flags in (0, 1, 4, 5):
-                self.paths.setdefault(p, 0)
         return op
 
     def op_delete(self):
-        p = self.path()
-        op = {"k": "delete", "path": p, "version": self.version(p)}
-        if p in self.paths and not any(q.startswith(p + "/") for q in self.paths) \
-                and self.chance(0.8):
-            del self.paths[p]
-        return op
+        # Prefer leaves: deleting is how the tree stays small.
+        leaves = [p for p in self.existing()
+                  if not any(n["parent"] == p for n in self.model.nodes.values())]
+        p = self.pick(leaves) if leaves and self.chance(0.8) else self.path()
+        return {"k": "delete", "path": p, "version": self.version(p)}
 
     def op_set(self):
         p = self.path()
-        op = {"k": "setData", "path": p, "data": self.data(), "version": self.version(p)}
-        if p in self.paths:
-            self.paths[p] += 1
-        return op
+        return {"k": "setData", "path": p, "data": self.data(), "version": self.version(p)}
 
     def op_check(self):
         p = self.path()
@@ -445,43 +618,50 @@ class Generator:
 
     def op_one(self, top=True):
         """One request for an open session (also used inside pipelines)."""
+        size = len(self.model.nodes)
+        # Keep the tree between roughly 10 and 60 nodes: creates and deletes balance.
+        c = 0.26 if size < 10 else 0.20 if size < 60 else 0.10
+        d = c + (0.05 if size < 10 else 0.08 if size < 60 else 0.16)
         r = self.rng.random()
         table = [
-            (0.20, lambda: self.op_create(in_multi=not top)),
-            (0.27, lambda: self.op_delete()),
-            (0.33, lambda: self.op_read("exists")),
-            (0.41, lambda: self.op_read("getData")),
-            (0.50, lambda: self.op_set()),
-            (0.53, lambda: self.op_read("getACL")),
-            (0.57, lambda: {"k": "setACL", "path": self.path(), "acl": self.acl(),
-                            "version": self.pick([-1, -1, 0, 1, 2])}),
-            (0.62, lambda: self.op_read("getChildren")),
-            (0.66, lambda: self.op_read("getChildren2")),
-            (0.68, lambda: {"k": "sync", "path": self.path()}),
-            (0.75, lambda: self.op_multi()),
-            (0.78, lambda: self.op_multi_read()),
-            (0.80, lambda: {"k": "checkWatches", "path": self.path(),
-                            "type": self.pick([1, 2, 3, 3, 0, 6])}),
-            (0.83, lambda: {"k": "removeWatches", "path": self.path(),
-                            "type": self.pick([1, 2, 3, 3, 0, 6])}),
-            (0.87, lambda: {"k": "addWatch", "path": self.path(),
-                            "mode": self.pick([0, 1, 1, 0, 2, -1]) if self.chance(0.1)
-                            else self.pick([0, 1])}),
-            (0.88, lambda: self.watch_lists(self.chance(0.5))),
-            (0.90, lambda: {"k": "getEphemerals",
-                            "path": self.pick(["/", "", None, "/a", "/a/b", "/b", "/x"])
-                            if self.chance(0.5) else self.path()}),
-            (0.92, lambda: self.op_read("getAllChildrenNumber")),
-            (0.93, lambda: {"k": "whoAmI"}),
-            (0.96, lambda: dict(zip(("k", "scheme", "auth"), ("auth",) + (
+            (c, lambda: self.op_create(in_multi=not top)),
+            (d, lambda: self.op_delete()),
+            (d + 0.06, lambda: self.op_read("exists")),
+            (d + 0.14, lambda: self.op_read("getData")),
+            (d + 0.23, lambda: self.op_set()),
+            (d + 0.26, lambda: self.op_read("getACL")),
+            (d + 0.29, lambda: (lambda p: {"k": "setACL", "path": p, "acl": self.acl(),
+                                           "version": self.version(p, "aver")})(self.path())),
+            (d + 0.34, lambda: self.op_read("getChildren")),
+            (d + 0.38, lambda: self.op_read("getChildren2")),
+            (d + 0.40, lambda: {"k": "sync", "path": self.path()}),
+            (d + 0.47, lambda: self.op_multi()),
+            (d + 0.50, lambda: self.op_multi_read()),
+            (d + 0.52, lambda: {"k": "checkWatches", "path": self.path(),
+                                "type": self.pick([1, 2, 3, 3, 0, 6])}),
+            (d + 0.55, lambda: {"k": "removeWatches", "path": self.path(),
+                                "type": self.pick([1, 2, 3, 3, 0, 6])}),
+            (d + 0.59, lambda: {"k": "addWatch", "path": self.path(),
+                                "mode": self.pick([0, 1, 1, 0, 2, -1]) if self.chance(0.1)
+                                else self.pick([0, 1])}),
+            (d + 0.60, lambda: self.watch_lists(self.chance(0.5))),
+            (d + 0.62, lambda: {"k": "getEphemerals",
+                                "path": self.pick(["/", "", None, "/a", "/a/b", "/b", "/x"])
+                                if self.chance(0.5) else self.path()}),
+            (d + 0.64, lambda: self.op_read("getAllChildrenNumber")),
+            (d + 0.65, lambda: {"k": "whoAmI"}),
+            (d + 0.68, lambda: dict(zip(("k", "scheme", "auth"), ("auth",) + (
                 self.pick(AUTHS[:3]) if self.chance(0.7) else self.pick(AUTHS))))),
-            (0.975, lambda: self.op_quota()),
+            (d + 0.695, lambda: self.op_quota()),
             (1.0, lambda: self.op_odd()),
         ]
-        for limit, fn in table:
+        # Whatever is left above the table's last real entry goes to getData.
+        for limit, fn in table[:-1]:
             if r < limit:
                 return fn()
-        raise AssertionError
+        if r < d + 0.705:
+            return table[-1][1]()
+        return self.op_read("getData")
 
     def op_quota(self):
         """Quota nodes (what zkCli's setquota writes), then normal writes under them."""
@@ -531,11 +711,16 @@ class Generator:
             o = self.op_one(top=False)
             while o["k"] in ("auth", "raw"):
                 o = self.op_one(top=False)
+            # No frame over jute.maxbuffer either: the server closes the connection when it
+            # reads it, and which replies to the requests before it got out is a race.
+            for x in [o] + o.get("ops", []):
+                if x["k"] in ("create", "setData") and isinstance(x["data"], list) \
+                        and x["data"][1] >= MAX_BUFFER - 200:
+                    x["data"] = "00"
             ops.append(o)
         return {"k": "pipeline", "ops": ops}
 
     def op_connect(self, s):
-        self.session_open[s] = True
         # Long timeouts only: a session left without a connection must not expire during
         # the run (an expiry is a closeSession txn at an arbitrary moment). Probes test
         # the negotiation of other values.
@@ -543,7 +728,8 @@ class Generator:
         if self.chance(0.05):
             op["pipelined"] = [self.op_one(top=False)
                                for _ in range(self.rng.randint(1, 2))]
-        return self.emit(s, op)
+        if self.emit(s, op) is not None:
+            self.session_open[s] = True
 
     def op_probe(self):
         r = self.rng.random()
@@ -568,25 +754,26 @@ class Generator:
         while self.next_id < n:
             s = self.open_slot()
             r = self.rng.random()
-            if s is None or r < 0.015:
+            if s is None or r < 0.012:
                 closed = [i for i, o in enumerate(self.session_open) if not o]
                 if closed:
                     self.op_connect(self.pick(closed))
                     continue
                 s = self.open_slot()
-            if r < 0.025:
-                self.emit(s, {"k": "close"})
-                self.session_open[s] = False
-            elif r < 0.035:
+            self.slot = s
+            if r < 0.02:
+                if self.emit(s, {"k": "close"}) is not None:
+                    self.session_open[s] = False
+            elif r < 0.03:
                 op = {"k": "reconnect", "reauth": self.chance(0.8)}
                 if self.chance(0.3):
                     op["steal"] = True
                 if self.chance(0.7):
                     op["watches"] = self.watch_lists(self.chance(0.4))
                 self.emit(s, op)
-            elif r < 0.04:
+            elif r < 0.037:
                 self.emit(s, {"k": "disconnect"})
-            elif r < 0.045:
+            elif r < 0.042:
                 self.emit(s, self.op_probe())
             elif r < 0.08:
                 self.emit(s, self.op_pipeline())
