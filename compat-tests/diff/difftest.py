@@ -499,6 +499,8 @@ def main():
     ap.add_argument("--zkrs-bin", default=os.environ.get("ZKRS_BIN") or
                     os.path.join(REPO, "target", "release", "zkrs"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", ".work", "results", "diff"))
+    ap.add_argument("--counts", help="also write '<passed> <failed>' here (run.sh's "
+                    "add_counts); default <out>/diff.counts")
     ap.add_argument("--no-shrink", action="store_true")
     ap.add_argument("--shrink-time", type=float, default=150.0,
                     help="seconds to spend shrinking, in all (each kind of difference is "
@@ -663,7 +665,7 @@ def main():
     return subprocess.call([sys.executable, os.path.join(HERE, "..", "lib", "report.py"),
                             "--suite", "diff", "--outcomes", outcomes_path,
                             "--known", os.path.join(HERE, "known-failures.txt"),
-                            "--counts", os.path.join(out_dir, "diff.counts")])
+                            "--counts", args.counts or os.path.join(out_dir, "diff.counts")])
 
 
 if __name__ == "__main__":

@@ -928,7 +928,23 @@ class ServerRun:
             sid, passwd = self.closed[-1]
         elif kind == "protocol_version":
             proto = o["version"]
-        c = self.handshake(conn, proto, last, timeout, sid, passwd, label, out)
+        if kind in ("old_client", "read_only"):
+            # A ConnectRequest without the trailing readOnly byte (clients before 3.4: the
+            # response has none either), or with readOnly=true (a client that accepts a
+            # read-only server; this server is not one).
+            req = w.connect_request(0, 0, timeout, 0, passwd, read_only=kind == "read_only")
+            if kind == "old_client":
+                req = req[:-1]
+            conn.send(req)
+            try:
+                frame, c = self.connect_response(conn.read_frame(), label)
+                out.append(frame)
+            except (Closed, TimeoutError) as e:
+                out.append(("CLOSED",) if isinstance(e, Closed) else ("TIMEOUT",))
+                conn.close()
+                return
+        else:
+            c = self.handshake(conn, proto, last, timeout, sid, passwd, label, out)
         if c is None:
             return
         if c["sessionId"] == 0 or kind in ("bad_password", "closed_session"):

@@ -744,8 +744,10 @@ class Generator:
             return {"k": "probe", "kind": "unknown_session"}
         if r < 0.8:
             return {"k": "probe", "kind": "closed_session"}
-        if r < 0.9:
+        if r < 0.85:
             return {"k": "probe", "kind": "request_before_connect"}
+        if r < 0.9:
+            return {"k": "probe", "kind": self.pick(["old_client", "read_only"])}
         return {"k": "probe", "kind": "protocol_version", "version": self.pick([1, -1, 99])}
 
     def generate(self, n):
