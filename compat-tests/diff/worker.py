@@ -86,6 +86,7 @@ class Conn:
         self.buf = bytearray()
         self.alive = True
         self.xid = 0
+        self.local_port = self.sock.getsockname()[1]
 
     def next_xid(self):
         self.xid += 1
@@ -742,6 +743,7 @@ class ServerRun:
                 out.append(("NOTCONN",))
         elif k == "disconnect":
             sess.conn.close()
+            self.wait_server_closed(sess.conn)
         elif k == "close":
             self.op_close(o, sess, out)
         elif k == "auth":
@@ -810,8 +812,9 @@ class ServerRun:
 
     def op_connect(self, o, s, out):
         old = self.sessions.get(s)
-        if old is not None and old.conn is not None:
+        if old is not None and old.conn is not None and old.conn.alive:
             old.conn.close()
+            self.wait_server_closed(old.conn)
         conn = self.new_conn(out)
         if conn is None:
             return
@@ -885,6 +888,30 @@ class ServerRun:
         self.closed.append((sess.sid, sess.passwd))
         sess.conn.close()
         self.sessions.pop(o["s"], None)
+
+    def wait_server_closed(self, conn, timeout=5.0):
+        """After the client closed `conn`: wait until the server has processed the close
+        (its `cons` no longer lists the connection). ZooKeeper drops the connection's
+        watches then; until it does, they still count (3.8.0's checkWatches sees other
+        sessions' watches), so the next operation must not race with it."""
+        needle = (":%d[" % conn.local_port).encode()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                    s.sendall(b"cons")
+                    s.shutdown(socket.SHUT_WR)
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+            except OSError:
+                data = b""
+            if needle not in data:
+                return
+            time.sleep(0.005)
 
     def await_close(self, conn, out):
         try:
