@@ -789,7 +789,13 @@ class ServerRun:
                 # so on an oversized frame): read what it sent before closing.
                 break
         if xids:
-            self.read_until(sess, xids, pending, out)
+            n = len(out)
+            if self.read_until(sess, xids, pending, out) and any(
+                    f[0] == "R" and f[2] == "UNIMPLEMENTED" for f in out[n:]):
+                # ZooKeeper closes the connection after answering an unknown opcode
+                # (UnimplementedRequestProcessor: sendCloseSession) but keeps reading until
+                # then: a ping sent now may or may not be answered. Wait for the close.
+                self.await_close(sess.conn, out, CLOSE_TIMEOUT_S)
 
     def op_auth(self, o, sess, out):
         opname, code, body = self.encode(sess, o)
@@ -913,9 +919,9 @@ class ServerRun:
                 return
             time.sleep(0.005)
 
-    def await_close(self, conn, out):
+    def await_close(self, conn, out, timeout=CLOSE_TIMEOUT_S):
         try:
-            payload = conn.read_frame(CLOSE_TIMEOUT_S)
+            payload = conn.read_frame(timeout)
             out.append(("AFTERCLOSE", payload.hex()[:100]))
         except Closed:
             out.append(("CLOSED",))
