@@ -855,7 +855,7 @@ class ServerRun:
             old = sess.conn
             self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out, keep_old=True)
             old_frames = []
-            self.await_close(old, old_frames)
+            self.await_close(old, old_frames, REPLY_TIMEOUT_S)
             out.append(("OLD-CONNECTION",) + tuple(old_frames))
             return
         self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out)
