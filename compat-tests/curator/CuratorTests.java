@@ -299,6 +299,7 @@ public class CuratorTests {
         test("mutex-processes", CuratorTests::mutexProcesses);
         test("mutex-reentrant-and-timeout", CuratorTests::mutexReentrant);
         test("lock-container-parents-reaped", CuratorTests::containersReaped);
+        test("ttl-nodes-expire", CuratorTests::ttlNodes);
         test("leader-latch-election", CuratorTests::leaderElection);
         test("leader-latch-failover-on-close", CuratorTests::leaderFailoverClose);
         test("leader-latch-failover-on-session-loss", CuratorTests::leaderFailoverSessionLoss);
@@ -538,6 +539,35 @@ public class CuratorTests {
         }), "a container whose last child was deleted is reaped");
         check(c.cf.checkExists().forPath("/never-had-child") != null, "a container that never had a child is kept");
         check(c.cf.checkExists().forPath("/plain-empty") != null, "a persistent empty node is kept");
+    }
+
+    static void ttlNodes() throws Exception {
+        // TTL nodes (extendedTypesEnabled=true): deleted once unmodified for longer than their
+        // TTL and childless; checked with the containers (every second here).
+        Client c = client();
+        CuratorFramework cf = c.cf;
+        cf.create().withTtl(1000).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl-a", b("a"));
+        cf.create().withTtl(1000).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl-parent", b("p"));
+        cf.create().forPath("/ttl-parent/child", b("c"));
+        String seq = cf.create().withTtl(1000).withMode(CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL).forPath("/ttl-s-", b("s"));
+        check(seq.matches("/ttl-s-\\d{10}"), "sequential TTL name " + seq);
+        cf.create().withTtl(600_000).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl-long", b("l"));
+        Stat st = cf.checkExists().forPath("/ttl-a");
+        checkEq(0L, st == null ? null : st.getEphemeralOwner(), "TTL node ephemeralOwner as clients see it");
+        check(eventually(30_000, () -> {
+            try { return cf.checkExists().forPath("/ttl-a") == null && cf.checkExists().forPath(seq) == null; }
+            catch (Exception e) { return false; }
+        }), "childless TTL nodes past their TTL are deleted");
+        check(cf.checkExists().forPath("/ttl-parent") != null, "a TTL node with a child is kept");
+        check(cf.checkExists().forPath("/ttl-long") != null, "a TTL node within its TTL is kept");
+        cf.delete().forPath("/ttl-parent/child");
+        check(eventually(30_000, () -> {
+            try { return cf.checkExists().forPath("/ttl-parent") == null; } catch (Exception e) { return false; }
+        }), "a TTL node is deleted once its last child is gone");
+        try {
+            cf.create().withTtl(0).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl-zero");
+            problems.add("a TTL of 0 was accepted");
+        } catch (IllegalArgumentException | KeeperException expected) { }
     }
 
     static List<String> safeChildren(CuratorFramework cf, String p) {

@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """The curator suite: Apache Curator 5.4 recipes (Debian's libcurator-*-java) against a server.
 
-CuratorTests.java, compiled here with javac, runs 17 tests against one fresh server:
+CuratorTests.java, compiled here with javac, runs 18 tests against one fresh server:
 InterProcessMutex contended across threads and across JVM processes (mutual exclusion
 checked with a read-modify-write counter and an enter/exit log), re-entrancy and timeouts,
 the container parents the lock recipe creates being reaped, LeaderLatch election and
-failover (on close and on session loss), DistributedAtomicLong (optimistic and promoted to
+failover (on close and on session loss), TTL nodes expiring, DistributedAtomicLong (optimistic and promoted to
 a lock), CuratorCache (persistent recursive watches) and PathChildrenCache event delivery,
 across a dropped connection too, PersistentNode surviving session loss, and transactions
 that commit or fail (per-op results, nothing applied). Sessions are ended for real: the
 client is cut off by its proxy and a second handle with its id/password closes the session.
 
-Both servers run with -Dznode.container.checkIntervalMs=1000 so containers are reaped fast.
+Both servers run with -Dznode.container.checkIntervalMs=1000 (containers and TTL nodes are
+reaped within seconds) and extendedTypesEnabled=true (TTL nodes).
 
 Usage: run_curator.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), CURATOR_TIMEOUT (seconds, default 400).
@@ -35,8 +36,9 @@ ZOO_CFG_EXTRA = """\
 maxClientCnxns=0
 4lw.commands.whitelist=*
 admin.enableServer=false
+extendedTypesEnabled=true
 """
-SERVER_PROPS = ["-Dznode.container.checkIntervalMs=1000"]
+SERVER_PROPS = ["-Dznode.container.checkIntervalMs=1000", "-Dzookeeper.extendedTypesEnabled=true"]
 CURATOR_JARS = ["/usr/share/java/curator-client.jar", "/usr/share/java/curator-framework.jar",
                 "/usr/share/java/curator-recipes.jar", "/usr/share/java/guava.jar"]
 DEBS = {

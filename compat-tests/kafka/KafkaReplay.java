@@ -828,6 +828,8 @@ public class KafkaReplay {
             phaseH();
             phaseI();
             phaseR();
+            phaseR2();
+            phaseS();
         } finally {
             trace.flush();
             outcomes.flush();
@@ -1737,6 +1739,180 @@ public class KafkaReplay {
             } finally {
                 zk.close();
             }
+        });
+    }
+
+    static void phaseR2() {
+        test("R05-setwatches-split-across-packets", () -> {
+            // The Java client sends SetWatches in batches of about 128 KB of paths: with
+            // 3000 watched paths of ~100 characters the re-arming takes several packets.
+            Sess w = connect("WATCHER", 18000);
+            Sess o = connect("OTHER", 18000);
+            expectCreated(create(o, "/many", null, P), "/many");
+            char[] pad = new char[90];
+            Arrays.fill(pad, 'p');
+            String base = "/many/" + new String(pad);
+            int n = 3000;
+            List<Issue> reqs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String path = String.format("%s%05d", base, i);
+                reqs.add(() -> existsA(w, path, true));
+            }
+            Semaphore permits = new Semaphore(200);
+            List<Pending> ps = new ArrayList<>();
+            for (Issue i : reqs) {
+                permits.acquire();
+                Pending p = i.issue();
+                p.f.whenComplete((r, t) -> permits.release());
+                ps.add(p);
+            }
+            int nonode = 0;
+            for (Pending p : ps) if (p.f.get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS).rc == Code.NONODE.intValue()) nonode++;
+            checkEq(n, nonode, "exists-watches armed on missing nodes");
+            expectChildren(children(w, "/many", true));
+            w.states.clear();
+            w.proxy.refuse();
+            w.proxy.cut();
+            checkEq(KeeperState.Disconnected, w.awaitState(10_000, KeeperState.Disconnected), "WATCHER dropped");
+            int[] created = {7, 1500, 2999};
+            for (int i : created) expectOk(create(o, String.format("%s%05d", base, i), null, P));
+            w.proxy.allow();
+            checkEq(KeeperState.SyncConnected, w.awaitState(30_000, KeeperState.SyncConnected, KeeperState.Expired),
+                    "WATCHER reconnects");
+            List<String> want = new ArrayList<>();
+            for (int i : created) want.add("NodeCreated " + String.format("%s%05d", base, i));
+            want.add("NodeChildrenChanged /many");
+            awaitEvents(w, 10_000, want.toArray(new String[0]));
+            // The others are still armed after the split SetWatches.
+            expectOk(create(o, String.format("%s%05d", base, 2998), null, P));
+            expectOk(create(o, String.format("%s%05d", base, 0), null, P));
+            awaitEvents(w, 10_000, "NodeCreated " + String.format("%s%05d", base, 2998),
+                    "NodeCreated " + String.format("%s%05d", base, 0));
+            w.close();
+            o.close();
+        });
+        test("R06-request-over-jute-maxbuffer", () -> {
+            // A request larger than the server's jute.maxbuffer (1 MiB default): the server
+            // drops the connection; the session survives and the client reconnects.
+            Sess s = connect("BIGREQ", 18000);
+            expectCreated(create(s, "/bigreq", null, P), "/bigreq");
+            s.states.clear();
+            byte[] data = new byte[2 * 1024 * 1024];
+            R r = setData(s, "/bigreq", data, -1);
+            checkEq(Code.CONNECTIONLOSS.intValue(), r.rc, "setData of 2 MiB: connection dropped");
+            checkEq(KeeperState.SyncConnected, s.awaitState(30_000, KeeperState.SyncConnected, KeeperState.Expired),
+                    "reconnects to the same session");
+            R g = getData(s, "/bigreq", false);
+            expectData(g, null, 0);
+            s.close();
+        });
+    }
+
+    // Phase S — zookeeper-security-migration and secure ACLs (§1.8) -------------------------
+
+    static final List<ACL> CREATOR_ALL_PLUS_READ = new ArrayList<>();
+    static {
+        CREATOR_ALL_PLUS_READ.addAll(ZooDefs.Ids.CREATOR_ALL_ACL);
+        CREATOR_ALL_PLUS_READ.addAll(ZooDefs.Ids.READ_ACL_UNSAFE);
+    }
+
+    /** ZkSecurityMigrator: getChildren (opcode 8, no watch) and setACL(v=-1) on every node. */
+    static int migrate(Sess s, String path, List<ACL> acl, int wantAversion) throws Exception {
+        Pending p = start(s, "getChildren " + path);
+        s.zk.getChildren(path, false, (AsyncCallback.ChildrenCallback) (rc, p1, ctx, ch) -> {
+            R r = new R(); r.rc = rc; r.children = ch; complete(p, r);
+        }, null);
+        R c = await(p);
+        expectOk(c);
+        Pending q = start(s, "setACL " + path + " v=-1 " + acl.size() + " entries");
+        s.zk.setACL(path, acl, -1, (rc, p1, ctx, stat) -> { R r = new R(); r.rc = rc; r.stat = stat; complete(q, r); }, null);
+        R a = await(q);
+        expectOk(a);
+        if (a.stat != null) checkEq(wantAversion, a.stat.getAversion(), "setACL " + path + " aversion");
+        int n = 1;
+        if (c.children != null) {
+            List<String> kids = new ArrayList<>(c.children);
+            Collections.sort(kids);
+            for (String k : kids) n += migrate(s, (path.equals("/") ? "" : path) + "/" + k, acl, wantAversion);
+        }
+        return n;
+    }
+
+    static List<ACL> getAcl(Sess s, String path, Stat stat) throws Exception {
+        CompletableFuture<List<ACL>> f = new CompletableFuture<>();
+        s.zk.getACL(path, null, (rc, p, ctx, acl, st) -> {
+            if (rc == 0) {
+                stat.setAversion(st.getAversion());
+                stat.setVersion(st.getVersion());
+                stat.setCversion(st.getCversion());
+                f.complete(acl);
+            } else f.completeExceptionally(KeeperException.create(Code.get(rc), p));
+        }, null);
+        List<ACL> acl = f.get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        trace(s.name + " getACL " + path + " -> " + acl + " aversion=" + stat.getAversion());
+        return acl;
+    }
+
+    static void phaseS() {
+        test("S01-security-migrator-unsecure", () -> {
+            Sess s = connect("MIGRATOR", 30000);
+            int n = 0;
+            for (String root : new String[]{"/brokers", "/config", "/admin", "/controller_epoch", "/kafka-acl",
+                    "/kafka-acl-changes", "/isr_change_notification", "/latest_producer_id_block"})
+                n += migrate(s, root, OPEN, 1);
+            trace("MIGRATOR migrated " + n + " nodes");
+            check(n > 30, "nodes walked: " + n);
+            Stat st = new Stat();
+            checkEq(OPEN, getAcl(s, "/brokers/topics/t1/partitions/0/state", st), "ACL after migration");
+            checkEq(1, st.getAversion(), "aversion after one setACL");
+            // A second pass: aversion 2 everywhere.
+            migrate(s, "/brokers/topics/t1", OPEN, 2);
+            s.close();
+        });
+        test("S02-secure-acl-without-identity", () -> {
+            Sess s = connect("NOAUTH", 30000);
+            Pending p = start(s, "create /secure-probe CREATOR_ALL+READ");
+            s.zk.create("/secure-probe", null, CREATOR_ALL_PLUS_READ, P, (rc, p1, ctx, name) -> {
+                R r = new R(); r.rc = rc; r.name = name; complete(p, r);
+            }, null);
+            expectRc(await(p), Code.INVALIDACL);
+            s.close();
+        });
+        test("S03-secure-acls-with-an-identity", () -> {
+            // Kafka's identity is a SASL principal or a TLS subject; digest stands in for it.
+            Sess sec = connect("SECURE", 30000);
+            sec.zk.addAuthInfo("digest", b("kafka:secret"));
+            Pending p = start(sec, "create /config/users/carol [{31,auth}]");
+            sec.zk.create("/config/users/carol", b(cfg("")), ZooDefs.Ids.CREATOR_ALL_ACL, P, (rc, p1, ctx, name) -> {
+                R r = new R(); r.rc = rc; r.name = name; complete(p, r);
+            }, null);
+            expectCreated(await(p), "/config/users/carol");
+            Stat st = new Stat();
+            List<ACL> acl = getAcl(sec, "/config/users/carol", st);
+            checkEq(1, acl.size(), "sensitive path ACL entries");
+            if (acl.size() == 1) {
+                checkEq(31, acl.get(0).getPerms(), "perms");
+                checkEq("digest", acl.get(0).getId().getScheme(), "auth expanded to the session's identity");
+                checkEq("kafka:cHI0nVZW0ogIqS6kVPfrpKU0GoU=", acl.get(0).getId().getId(), "digest id");
+            }
+            Pending q = start(sec, "create /sec-open [{31,auth},{1,world}]");
+            sec.zk.create("/sec-open", b("x"), CREATOR_ALL_PLUS_READ, P, (rc, p1, ctx, name) -> {
+                R r = new R(); r.rc = rc; r.name = name; complete(q, r);
+            }, null);
+            expectCreated(await(q), "/sec-open");
+            Sess other = connect("OTHER2", 30000);
+            expectRc(getData(other, "/config/users/carol", false), Code.NOAUTH);
+            expectData(getData(other, "/sec-open", false), "x", 0);
+            expectRc(setData(other, "/sec-open", b("y"), -1), Code.NOAUTH);
+            expectOk(setData(sec, "/sec-open", b("y"), -1));
+            // The migrator in secure mode, run by the identity.
+            migrate(sec, "/brokers/ids", CREATOR_ALL_PLUS_READ, 2);
+            List<ACL> b2 = getAcl(other, "/brokers/ids", new Stat());
+            checkEq(2, b2.size(), "secure ACL on /brokers/ids");
+            expectChildren(children(other, "/brokers/ids", false));
+            expectRc(create(other, "/brokers/ids/9", null, E), Code.NOAUTH);
+            other.close();
+            sec.close();
         });
     }
 
