@@ -58,7 +58,7 @@ public class KafkaReplay {
         group = name;
         problems = new ArrayList<>();
         trace("## " + name);
-        System.out.println("-- " + name);
+        long started = System.currentTimeMillis();
         try {
             body.run();
         } catch (Throwable t) {
@@ -66,6 +66,7 @@ public class KafkaReplay {
             t.printStackTrace(new PrintWriter(sw));
             problems.add("exception: " + sw.toString().trim());
         }
+        System.out.println("-- " + name + " (" + (System.currentTimeMillis() - started) + " ms)");
         if (problems.isEmpty()) {
             outcomes.println("PASS kafka:" + name);
         } else {
@@ -1642,6 +1643,19 @@ public class KafkaReplay {
             try { len = in.readInt(); } catch (EOFException e) { closedAfter[0] = true; return null; }
             byte[] frame = new byte[len];
             in.readFully(frame);
+            if (sessionId == 0) {
+                // A new session: close it (closeSession is a txn; an expiry later would
+                // take a zxid at a timing-dependent point of the trace).
+                ByteArrayOutputStream cb = new ByteArrayOutputStream();
+                org.apache.jute.BinaryOutputArchive co = org.apache.jute.BinaryOutputArchive.getArchive(cb);
+                new org.apache.zookeeper.proto.RequestHeader(1, ZooDefs.OpCode.closeSession).serialize(co, "header");
+                out.writeInt(cb.size());
+                out.write(cb.toByteArray());
+                out.flush();
+                byte[] reply = new byte[in.readInt()];
+                in.readFully(reply);
+                return frame;
+            }
             try { closedAfter[0] = in.read() == -1; } catch (SocketTimeoutException e) { closedAfter[0] = false; }
             return frame;
         }
