@@ -17,7 +17,8 @@ Both servers run with extendedTypesEnabled=true (TTL nodes).
 
 Usage: run_c_client.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), C_CLIENT_TIMEOUT (seconds for zkc_tests,
-       default 240).
+       default 240), C_CLI_TIMEOUT (seconds for all cli_mt runs, default 240; each command
+       waits at most 30 s for its completion).
 Prints `c-client: N passed, N failed`; exit status 1 on a failure not in known-failures.txt.
 """
 
@@ -57,6 +58,8 @@ DEBS = {
 MARKER_CMD = "sync /zookeeper"
 MARKER = "[/zookeeper]: rc = "
 CMD_TIMEOUT_S = 30
+# Bound on all cli_mt runs together (C_CLI_TIMEOUT); commands past it are not sent.
+CLI_DEADLINE = [None]
 
 
 def ensure_debs(wanted, log_path):
@@ -152,7 +155,7 @@ def run_cli_case(port, case_path, raw_dir):
     out.start()
 
     def wait_for(pred, timeout=CMD_TIMEOUT_S):
-        deadline = time.monotonic() + timeout
+        deadline = min(time.monotonic() + timeout, CLI_DEADLINE[0])
         with cond:
             while not pred(err.text):
                 left = deadline - time.monotonic()
@@ -173,6 +176,10 @@ def run_cli_case(port, case_path, raw_dir):
     for name, commands in blocks:
         for cmd, expect in commands:
             if not alive or proc.poll() is not None:
+                alive = False
+                break
+            if time.monotonic() >= CLI_DEADLINE[0]:
+                notes.append("%s: C_CLI_TIMEOUT reached, %r not sent" % (name, cmd))
                 alive = False
                 break
             try:
@@ -384,6 +391,7 @@ def main():
 
     if not broken:
         # cli_mt first: every case on fresh servers (the C tests use their own paths).
+        CLI_DEADLINE[0] = time.monotonic() + int(os.environ.get("C_CLI_TIMEOUT", "240"))
         lines += run_cli_suite(ref.port, cand.port, out, args.candidate)
         ref.stop()
         timeout = int(os.environ.get("C_CLIENT_TIMEOUT", "240"))

@@ -4,12 +4,13 @@
 CuratorTests.java, compiled here with javac, runs 18 tests against one fresh server:
 InterProcessMutex contended across threads and across JVM processes (mutual exclusion
 checked with a read-modify-write counter and an enter/exit log), re-entrancy and timeouts,
-the container parents the lock recipe creates being reaped, LeaderLatch election and
-failover (on close and on session loss), TTL nodes expiring, DistributedAtomicLong (optimistic and promoted to
-a lock), CuratorCache (persistent recursive watches) and PathChildrenCache event delivery,
-across a dropped connection too, PersistentNode surviving session loss, and transactions
-that commit or fail (per-op results, nothing applied). Sessions are ended for real: the
-client is cut off by its proxy and a second handle with its id/password closes the session.
+the container parents the lock recipe creates being reaped, TTL nodes expiring, LeaderLatch
+election and failover (on close and on session loss), DistributedAtomicLong (optimistic and
+promoted to a lock), CuratorCache (persistent recursive watches) and PathChildrenCache event
+delivery, across a dropped connection too, PersistentNode surviving session loss, and
+transactions that commit or fail (per-op results, nothing applied). Sessions are ended for
+real: the client is cut off by its proxy and a second handle with its id/password closes
+the session.
 
 Both servers run with -Dznode.container.checkIntervalMs=1000 (containers and TTL nodes are
 reaped within seconds) and extendedTypesEnabled=true (TTL nodes).
