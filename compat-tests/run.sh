@@ -2,7 +2,8 @@
 # zkrs test command: cargo tests + compatibility suites against real ZooKeeper clients.
 #
 # Usage: compat-tests/run.sh [options] [suite ...]
-#   suites:  cargo  zkcli  kazoo  monitoring  durability   (default: all, in that order)
+#   suites:  cargo zkcli kazoo monitoring durability diff kafka curator c-client
+#            (default: all, in that order)
 #   --skip-cargo              do not run `cargo test --workspace`
 #   --reference               run the suites against Apache ZooKeeper 3.8.0 instead of zkrs
 #                             (validates the harness: expect zero zkcli diffs and only the
@@ -36,7 +37,7 @@ candidate=zkrs
 write_expected=0
 while (($#)); do
     case $1 in
-        cargo | zkcli | kazoo | monitoring | durability) suites+=("$1") ;;
+        cargo | zkcli | kazoo | monitoring | durability | diff | kafka | curator | c-client) suites+=("$1") ;;
         --skip-cargo) skip_cargo=1 ;;
         --reference) candidate=reference ;;
         --write-zkcli-expected) write_expected=1 ;;
@@ -45,7 +46,7 @@ while (($#)); do
     esac
     shift
 done
-((${#suites[@]})) || suites=(cargo zkcli kazoo monitoring durability)
+((${#suites[@]})) || suites=(cargo zkcli kazoo monitoring durability diff kafka curator c-client)
 if ((skip_cargo)); then
     filtered=()
     for s in "${suites[@]}"; do [[ $s == cargo ]] || filtered+=("$s"); done
@@ -126,7 +127,7 @@ fi
 
 # --- the zkrs binary -------------------------------------------------------------------
 zkrs_ok=1
-if [[ $candidate == zkrs ]] && { wants zkcli || wants kazoo || wants monitoring || wants durability; }; then
+if [[ $candidate == zkrs ]] && [[ ${#suites[@]} -gt 0 ]] && ! { ((${#suites[@]} == 1)) && wants cargo; }; then
     if [[ -n ${ZKRS_BIN:-} ]]; then
         echo "run.sh: using ZKRS_BIN=$ZKRS_BIN (not building)"
     else
@@ -263,6 +264,18 @@ fi
 if wants durability; then
     run_counted durability 1000 env DURABILITY_WORK="$out/durability-work" \
         "$compat/durability/run.sh"
+fi
+if wants diff; then
+    run_counted diff 900 python3 "$compat/diff/difftest.py" --out "$out/diff"
+fi
+if wants kafka; then
+    run_counted kafka 600 python3 "$compat/kafka/run_kafka.py" --out "$out/kafka"
+fi
+if wants curator; then
+    run_counted curator 600 python3 "$compat/curator/run_curator.py" --out "$out/curator"
+fi
+if wants c-client; then
+    run_counted c-client 600 python3 "$compat/c-client/run_c_client.py" --out "$out/c-client"
 fi
 
 echo "run.sh: total time $((SECONDS - t_all))s; results in $out"
