@@ -17,7 +17,7 @@ Both servers run with extendedTypesEnabled=true (TTL nodes).
 
 Usage: run_c_client.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), C_CLIENT_TIMEOUT (seconds for zkc_tests,
-       default 240), C_CLI_TIMEOUT (seconds for all cli_mt runs, default 240; each command
+       default 180), C_CLI_TIMEOUT (seconds for all cli_mt runs, default 180; each command
        waits at most 30 s for its completion).
 Prints `c-client: N passed, N failed`; exit status 1 on a failure not in known-failures.txt.
 """
@@ -413,10 +413,10 @@ def main():
 
     if not broken:
         # cli_mt first: every case on fresh servers (the C tests use their own paths).
-        CLI_DEADLINE[0] = time.monotonic() + int(os.environ.get("C_CLI_TIMEOUT", "240"))
+        CLI_DEADLINE[0] = time.monotonic() + int(os.environ.get("C_CLI_TIMEOUT", "180"))
         lines += run_cli_suite(ref.port, cand.port, out, args.candidate)
         ref.stop()
-        timeout = int(os.environ.get("C_CLIENT_TIMEOUT", "240"))
+        timeout = int(os.environ.get("C_CLIENT_TIMEOUT", "180"))
         t0 = time.monotonic()
         tests_out = os.path.join(out, "zkc_tests.out")
         api_outcomes = os.path.join(out, "zkc-outcomes.txt")

@@ -19,7 +19,7 @@ tests compare the runs:
 
 Usage: run_kafka.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), KAFKA_REPLAY_TIMEOUT (seconds per replay,
-       default 240).
+       default 200; two replays + two server starts stay under run.sh's 600 s).
 Prints `kafka: N passed, N failed`; exit status 1 on a failure not in known-failures.txt.
 """
 
@@ -122,7 +122,7 @@ def run_replay(kind, out, classes, label):
            "-Dzookeeper.sasl.client=false",
            "-Dlog4j.configuration=file:" + os.path.join(HERE, "log4j-client.properties"),
            "KafkaReplay", "127.0.0.1:%d" % server.port, outcomes, trace]
-    timeout = int(os.environ.get("KAFKA_REPLAY_TIMEOUT", "240"))
+    timeout = int(os.environ.get("KAFKA_REPLAY_TIMEOUT", "200"))
     t0 = time.monotonic()
     with open(os.path.join(work, "replay.out"), "wb") as so, \
             open(os.path.join(work, "client.log"), "wb") as se:
