@@ -17,7 +17,7 @@ Both servers run with extendedTypesEnabled=true (TTL nodes).
 
 Usage: run_c_client.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), C_CLIENT_TIMEOUT (seconds for zkc_tests,
-       default 240), C_CLI_TIMEOUT (seconds for all cli_mt runs, default 240; each command
+       default 180), C_CLI_TIMEOUT (seconds for all cli_mt runs, default 180; each command
        waits at most 30 s for its completion).
 Prints `c-client: N passed, N failed`; exit status 1 on a failure not in known-failures.txt.
 """
@@ -90,6 +90,28 @@ def ensure_debs(wanted, log_path):
                 raise SystemExit("%s: apt-get %s failed; see %s" % (SUITE, " ".join(args), log_path))
 
 
+def kill_tree(pid):
+    """SIGKILL a process and its descendants (found through /proc, by pid).
+
+    Children stay in our process group, so that whoever bounds this runner with
+    timeout(1) and reaps its group takes them down too; this is for our own timeouts."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, tid)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    for p in pids:
+        try:
+            os.kill(p, 9)
+        except OSError:
+            pass
+
+
 # --- cli_mt driver ---------------------------------------------------------------------
 
 def parse_case(path):
@@ -148,7 +170,7 @@ def run_cli_case(port, case_path, raw_dir):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     target = "127.0.0.1:%d%s" % (port, directives.get("chroot", ""))
     proc = subprocess.Popen([CLI_MT, target], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
+                            stderr=subprocess.PIPE, env=env)
     cond = threading.Condition()
     err, out = Pipe(proc.stderr, cond), Pipe(proc.stdout, cond)
     err.start()
@@ -218,7 +240,7 @@ def run_cli_case(port, case_path, raw_dir):
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        kill_tree(proc.pid)
         proc.wait()
     err.join(5)
     out.join(5)
@@ -391,20 +413,20 @@ def main():
 
     if not broken:
         # cli_mt first: every case on fresh servers (the C tests use their own paths).
-        CLI_DEADLINE[0] = time.monotonic() + int(os.environ.get("C_CLI_TIMEOUT", "240"))
+        CLI_DEADLINE[0] = time.monotonic() + int(os.environ.get("C_CLI_TIMEOUT", "180"))
         lines += run_cli_suite(ref.port, cand.port, out, args.candidate)
         ref.stop()
-        timeout = int(os.environ.get("C_CLIENT_TIMEOUT", "240"))
+        timeout = int(os.environ.get("C_CLIENT_TIMEOUT", "180"))
         t0 = time.monotonic()
         tests_out = os.path.join(out, "zkc_tests.out")
         api_outcomes = os.path.join(out, "zkc-outcomes.txt")
         with open(tests_out, "wb") as so, open(os.path.join(out, "zkc_tests.log"), "wb") as se:
             proc = subprocess.Popen([os.path.join(build, "zkc_tests"), "127.0.0.1:%d" % cand.port, api_outcomes],
-                                    stdout=so, stderr=se, start_new_session=True)
+                                    stdout=so, stderr=se)
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
+                kill_tree(proc.pid)
                 proc.wait()
                 rc = None
                 broken = "zkc_tests timed out after %ds (C_CLIENT_TIMEOUT)" % timeout
@@ -427,6 +449,8 @@ def main():
            "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
     if broken:
         cmd += ["--broken", broken]
+    if args.candidate == "reference":
+        cmd += ["--reference-run"]
     return subprocess.call(cmd)
 
 

@@ -80,6 +80,28 @@ def ensure_debs(wanted, log_path):
                 raise SystemExit("%s: apt-get %s failed; see %s" % (SUITE, " ".join(args), log_path))
 
 
+def kill_tree(pid):
+    """SIGKILL a process and its descendants (found through /proc, by pid).
+
+    Children stay in our process group, so that whoever bounds this runner with
+    timeout(1) and reaps its group takes them down too; this is for our own timeouts."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, tid)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    for p in pids:
+        try:
+            os.kill(p, 9)
+        except OSError:
+            pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--candidate", choices=["zkrs", "reference"], default="zkrs")
@@ -124,11 +146,11 @@ def main():
         t0 = time.monotonic()
         with open(os.path.join(out, "tests.out"), "wb") as so, \
                 open(os.path.join(out, "client.log"), "wb") as se:
-            proc = subprocess.Popen(cmd, stdout=so, stderr=se, start_new_session=True)
+            proc = subprocess.Popen(cmd, stdout=so, stderr=se)
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
+                kill_tree(proc.pid)
                 proc.wait()
                 rc = None
                 broken = "the tests timed out after %ds (CURATOR_TIMEOUT)" % timeout
@@ -144,6 +166,8 @@ def main():
            "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
     if broken:
         cmd += ["--broken", broken]
+    if args.candidate == "reference":
+        cmd += ["--reference-run"]
     return subprocess.call(cmd)
 
 

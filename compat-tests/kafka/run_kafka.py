@@ -19,7 +19,7 @@ tests compare the runs:
 
 Usage: run_kafka.py [--candidate zkrs|reference] --out DIR [--counts FILE]
 Env:   ZKRS_BIN (required for --candidate zkrs), KAFKA_REPLAY_TIMEOUT (seconds per replay,
-       default 240).
+       default 200; two replays + two server starts stay under run.sh's 600 s).
 Prints `kafka: N passed, N failed`; exit status 1 on a failure not in known-failures.txt.
 """
 
@@ -47,6 +47,28 @@ DEBS = {
     "/usr/share/java/zookeeper.jar": "zookeeper",
     "javac": "default-jdk-headless",
 }
+
+
+def kill_tree(pid):
+    """SIGKILL a process and its descendants (found through /proc, by pid).
+
+    Children stay in our process group, so that whoever bounds this runner with
+    timeout(1) and reaps its group takes them down too; this is for our own timeouts."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, tid)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    for p in pids:
+        try:
+            os.kill(p, 9)
+        except OSError:
+            pass
 
 
 # --- Debian packages (idempotent; apt only runs when something is missing) --------------
@@ -100,15 +122,15 @@ def run_replay(kind, out, classes, label):
            "-Dzookeeper.sasl.client=false",
            "-Dlog4j.configuration=file:" + os.path.join(HERE, "log4j-client.properties"),
            "KafkaReplay", "127.0.0.1:%d" % server.port, outcomes, trace]
-    timeout = int(os.environ.get("KAFKA_REPLAY_TIMEOUT", "240"))
+    timeout = int(os.environ.get("KAFKA_REPLAY_TIMEOUT", "200"))
     t0 = time.monotonic()
     with open(os.path.join(work, "replay.out"), "wb") as so, \
             open(os.path.join(work, "client.log"), "wb") as se:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se)
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+            kill_tree(proc.pid)
             proc.wait()
             rc = None
             print("%s: %s replay timed out after %ds" % (SUITE, label, timeout), flush=True)
@@ -184,6 +206,8 @@ def main():
            "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
     if broken:
         cmd += ["--broken", broken]
+    if args.candidate == "reference":
+        cmd += ["--reference-run"]
     return subprocess.call(cmd)
 
 
