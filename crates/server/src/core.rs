@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use datatree::{DataTree, WatchEvent};
-use jute_codec::records::{ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse};
+use jute_codec::records::{Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse};
 use jute_codec::request::Request;
 use jute_codec::txn_body::{TxnBody, TxnEntry};
 use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
@@ -839,7 +839,7 @@ impl ServerCore {
             last_zxid,
         };
         let reply = apply::read(req, &ctx, &mut self.tree);
-        self.deliver_events(&reply.events);
+        self.deliver_events(&reply.events, None);
         self.monitor_read_stat(req, reply.err);
         let op = request_op(req);
         self.monitor_response(conn, xid, last_zxid, op, received_ms, now.mono_ms, false);
@@ -865,7 +865,7 @@ impl ServerCore {
         let outcome = self.tree.apply(&f.entry.hdr, &f.entry.body);
         self.monitor_applied(&outcome.events);
         self.pending.prune(zxid);
-        self.deliver_events(&outcome.events);
+        self.deliver_events(&outcome.events, Some(&outcome.event_acls));
         let session = f.entry.hdr.client_id;
         match f.origin {
             Origin::Client {
@@ -950,11 +950,22 @@ impl ServerCore {
 
     // ----- sending -------------------------------------------------------------------------
 
-    fn deliver_events(&mut self, events: &[WatchEvent]) {
-        for ev in events {
+    /// Sends notifications. With `acls` (events of an applied txn), an event reaches a session
+    /// only if that session may READ the znode it is about.
+    ///
+    /// ZK-COMPAT: ServerCnxn.process(event, znodeAcl): the CVE-2024-23944 fix of 3.8.4+/3.9.2+
+    /// (also in Debian's 3.8.0-11+deb12u2); the watch is used up either way.
+    fn deliver_events(&mut self, events: &[WatchEvent], acls: Option<&[Arc<Vec<Acl>>]>) {
+        for (i, ev) in events.iter().enumerate() {
             let Some(&conn) = self.session_conn.get(&ev.session) else {
                 continue;
             };
+            if let Some(acl) = acls.and_then(|a| a.get(i)) {
+                let auth: &[Id] = self.conns.get(&conn).map_or(&[], |c| &c.auth_ids);
+                if datatree::acl::check(acl, datatree::acl::READ, auth).is_err() {
+                    continue;
+                }
+            }
             let mut b = BytesMut::with_capacity(32 + ev.event.path.len());
             b.put_i32(0);
             ReplyHeader {

@@ -299,3 +299,48 @@ async fn digest_auth_and_super_digest_control_access() {
         "AuthFailed closes the connection"
     );
 }
+
+#[tokio::test]
+async fn watch_events_about_unreadable_znodes_are_not_delivered() {
+    let srv = TestServer::start().await;
+    let mut owner = RawClient::connect(srv.addr).await;
+    let auth = Request::Auth(AuthPacket {
+        r#type: 0,
+        scheme: "digest".into(),
+        auth: Some(Bytes::from_static(b"bob:pw")),
+    });
+    assert_eq!(owner.call(auth).await.hdr.err, 0);
+    let private = vec![Acl {
+        perms: 31,
+        id: Id {
+            scheme: "auth".into(),
+            id: String::new(),
+        },
+    }];
+    let r = owner
+        .call(Request::Create(CreateRequest {
+            path: "/private".into(),
+            data: None,
+            acl: private,
+            flags: 0,
+        }))
+        .await;
+    assert_eq!(r.hdr.err, 0);
+    owner.create("/public", b"", 0).await;
+    let mut stranger = RawClient::connect(srv.addr).await;
+    let r = stranger
+        .call(Request::AddWatch(AddWatchRequest {
+            path: "/".into(),
+            mode: 1,
+        }))
+        .await;
+    assert_eq!(r.hdr.err, 0);
+    owner.set_data("/private", b"secret", -1).await;
+    owner.set_data("/public", b"news", -1).await;
+    let ev = stranger.next_event().await;
+    assert_eq!(
+        (ev.r#type, ev.path.as_str()),
+        (3, "/public"),
+        "the change to /private is filtered out (CVE-2024-23944)"
+    );
+}
