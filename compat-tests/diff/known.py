@@ -24,28 +24,12 @@ class Exclusion:
 
 
 EXCLUSIONS = [
-    Exclusion("K1", ["probe:bad_password"],
-              "a connect request with a live session's id and a wrong password: ZooKeeper "
-              "closes that session's current connection (ZooKeeperServer.processConnectRequest "
-              "calls serverCnxnFactory.closeSession before reopenSession checks the password, "
-              "3.8.0 and 3.9.5 alike); zkrs leaves it open"),
     Exclusion("K2", ["nullpath"],
               "a null path (ustring length -1): ZooKeeper answers MARSHALLINGERROR for reads "
               "(the NullPointerException in FinalRequestProcessor); zkrs reads it as \"\", "
               "which is the root"),
-    Exclusion("K5", ["connect:pipelined"],
-              "requests sent right behind the ConnectRequest, before its response (allowed: "
-              "ZooKeeper disables reading until the session is established): zkrs runs them "
-              "before createSession commits, answers them before the ConnectResponse, and a "
-              "write among them panics the server (core.rs: 'session ... committed out of "
-              "order')"),
-    Exclusion("K6", ["auth:null"],
-              "an auth packet with a null auth buffer: ZooKeeper answers AUTHFAILED and closes "
-              "the connection; zkrs answers OK"),
-    Exclusion("K4", ["raw:-10"],
-              "opcode -10 (createSession) on an established session: ZooKeeper takes it as a "
-              "request (Request.isValid) and answers MARSHALLINGERROR with a zxid consumed; "
-              "zkrs answers UNIMPLEMENTED with zxid -1 and closes the connection"),
+    # K1 (wrong password keeps the live connection), K4 (createSession opcode from a client),
+    # K5 (requests pipelined behind the ConnectRequest) and K6 (null auth buffer) are fixed.
 ]
 
 DEFAULT_EXCLUDE = [k for e in EXCLUSIONS for k in e.kinds]

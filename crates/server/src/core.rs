@@ -198,6 +198,10 @@ pub(crate) struct Conn {
     pub(crate) session: Option<SessionId>,
     pub(crate) auth_ids: Vec<Id>,
     pub(crate) old_client: bool,
+    /// Packets that arrived before the ConnectResponse was sent, in order. ZooKeeper reads
+    /// nothing more from a connection until its session exists (`disableRecv`), so they are
+    /// handled, in order, right after the response.
+    pub(crate) before_handshake: Option<Vec<(i32, i32, Result<Request, DecodeError>)>>,
 }
 
 /// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
@@ -475,6 +479,8 @@ impl ServerCore {
                 session: None,
                 auth_ids: vec![ip_id],
                 old_client,
+                // A new session answers after its createSession commits; a reconnect at once.
+                before_handshake: (req.session_id == 0).then(Vec::new),
             },
         );
         if req.session_id == 0 {
@@ -588,6 +594,14 @@ impl ServerCore {
         op: i32,
         body: Result<Request, DecodeError>,
     ) {
+        if let Some(early) = self
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.before_handshake.as_mut())
+        {
+            early.push((xid, op, body));
+            return;
+        }
         let is_write = OpCode::try_from(op).is_ok_and(|o| o.is_write());
         self.monitor_request(conn, xid, is_write, now.mono_ms);
         let Some(c) = self.conns.get(&conn) else {
@@ -893,6 +907,13 @@ impl ServerCore {
                     );
                 }
                 self.finish_write(now, session, zxid);
+                let early = self
+                    .conns
+                    .get_mut(&conn)
+                    .and_then(|c| c.before_handshake.take());
+                for (xid, op, body) in early.into_iter().flatten() {
+                    self.handle_packet(now, conn, xid, op, body);
+                }
             }
             Origin::CloseSession { conn, xid } => {
                 if let (Some(conn), Some(xid)) = (conn, xid) {

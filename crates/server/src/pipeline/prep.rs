@@ -524,6 +524,11 @@ fn multi_op_type(op: &MultiOp) -> Result<OpCode, ErrorCode> {
             }
             if mode.is_container() {
                 OpCode::CreateContainer
+            } else if *op == OpCode::CreateContainer {
+                // ZK-COMPAT: MultiOperationRecord reads a createContainer op through
+                // `Op.create(path, data, acl, flags)`, whose type follows the flags: without
+                // the container flag it is a plain create (an ephemeral one, say).
+                OpCode::Create
             } else {
                 *op
             }
