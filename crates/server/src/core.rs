@@ -193,6 +193,9 @@ pub(crate) struct InFlight {
     origin: Origin,
 }
 
+/// A packet (xid, type, body) received before its connection's handshake finished.
+pub(crate) type EarlyPacket = (i32, i32, Result<Request, DecodeError>);
+
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) session: Option<SessionId>,
@@ -201,7 +204,7 @@ pub(crate) struct Conn {
     /// Packets that arrived before the ConnectResponse was sent, in order. ZooKeeper reads
     /// nothing more from a connection until its session exists (`disableRecv`), so they are
     /// handled, in order, right after the response.
-    pub(crate) before_handshake: Option<Vec<(i32, i32, Result<Request, DecodeError>)>>,
+    pub(crate) before_handshake: Option<Vec<EarlyPacket>>,
 }
 
 /// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
