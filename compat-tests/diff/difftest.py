@@ -177,6 +177,10 @@ class Executor:
                 self.ctx.Process(target=_child, args=(worker.run_follower, (ports[1], ops_r),
                                                       res[1][1])),
             ]
+            # A forked child flushes the stdio buffers it inherited when it ends: flush
+            # first, or pending output is printed twice.
+            sys.stdout.flush()
+            sys.stderr.flush()
             for p in procs:
                 p.start()
             ops_w.close()
