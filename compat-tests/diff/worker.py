@@ -34,8 +34,8 @@ session holds) to the comparison rules in difftest.py.
 
 Shadow ACLs: an aux session, authenticated as the super user and never compared, reads
 the ACL of every node an operation created or changed, so the rules can tell whether a
-session may READ a node (3.8.4+ check READ for exists and for event delivery, 3.8.0 does
-not).
+session may READ a node (zkrs checks READ for exists as 3.8.4+ do, the reference does not;
+the reference checks READ before delivering an event, zkrs does not: known.py K7).
 """
 
 import ipaddress
@@ -158,6 +158,7 @@ class Session:
         self.w_child = set()     # getChildren watches
         self.w_mode = {}         # addWatch: path -> 0 PERSISTENT / 1 PERSISTENT_RECURSIVE
         self.recent = []         # events since the last setWatches was sent
+        self.outstanding = []    # opnames of the requests sent and not answered yet
 
     def alive(self):
         return self.conn is not None and self.conn.alive
@@ -369,6 +370,8 @@ class ServerRun:
                 return ("P", zxid, ("TRAILING", r.rest().hex())), xid
             return ("P", zxid), xid
         opname, op = pending.get(xid, ("?xid%d" % xid, None))
+        if opname in sess.outstanding:
+            sess.outstanding.remove(opname)
         if zxid > sess.last_zxid and opname != "auth":
             sess.last_zxid = zxid
         body = None
@@ -423,6 +426,10 @@ class ServerRun:
     # ---- the watch registry (ZooKeeper 3.8.0 semantics) ----------------------------------
     def track_event(self, sess, typ, path):
         sess.recent.append((typ, path))
+        if sess.outstanding and sess.outstanding[0] in ("setWatches", "setWatches2"):
+            # An event setWatches sends itself (the node changed since relZxid): no watch
+            # fired, the session's registrations stay as they were.
+            return
         if typ == "NodeCreated":
             sess.w_exist.discard(path)
             sess.w_data.discard(path)
@@ -784,14 +791,16 @@ class ServerRun:
             pending[xid] = (opname, o)
             xids.append(xid)
             self.ops_sent += 1
+            sess.outstanding.append(opname)
             if not sess.conn.send(w.request_header(xid, code) + body):
                 # The server closed the connection while we were still sending (it does
                 # so on an oversized frame): read what it sent before closing.
                 break
         if xids:
             n = len(out)
-            if self.read_until(sess, xids, pending, out) and any(
-                    f[0] == "R" and f[2] == "UNIMPLEMENTED" for f in out[n:]):
+            ok = self.read_until(sess, xids, pending, out)
+            sess.outstanding = []
+            if ok and any(f[0] == "R" and f[2] == "UNIMPLEMENTED" for f in out[n:]):
                 # ZooKeeper closes the connection after answering an unknown opcode
                 # (UnimplementedRequestProcessor: sendCloseSession) but keeps reading until
                 # then: a ping sent now may or may not be answered. Wait for the close.

@@ -578,7 +578,15 @@ class Generator:
         for _ in range(n):
             r = self.rng.random()
             if r < 0.4:
-                ops.append(self.op_create(in_multi=True))
+                o = self.op_create(in_multi=True)
+                # Not generated: a createContainer / createTTL op whose flags name another
+                # mode. 3.8.0 creates what the flags name (an ephemeral node, say), 3.9 and
+                # zkrs what the opcode names (a container): intentional-differences.md.
+                if o["op"] == "createContainer":
+                    o["flags"] = CONTAINER
+                elif o["op"] == "createTTL" and o["flags"] not in (TTL, TTL_SEQ):
+                    o["flags"] = TTL
+                ops.append(o)
             elif r < 0.6:
                 ops.append(self.op_delete())
             elif r < 0.8:
