@@ -524,12 +524,10 @@ fn multi_op_type(op: &MultiOp) -> Result<OpCode, ErrorCode> {
             }
             if mode.is_container() {
                 OpCode::CreateContainer
-            } else if *op == OpCode::CreateContainer {
-                // ZK-COMPAT: MultiOperationRecord reads a createContainer op through
-                // `Op.create(path, data, acl, flags)`, whose type follows the flags: without
-                // the container flag it is a plain create (an ephemeral one, say).
-                OpCode::Create
             } else {
+                // ZK-COMPAT: since 3.8.4 MultiOperationRecord keeps the op's own type
+                // (`Op.create(..., h.getType())`), so a createContainer op stays one whatever
+                // its flags; 3.8.0 derived the type from the flags (compat-tests/diff R3).
                 *op
             }
         }
