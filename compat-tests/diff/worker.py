@@ -733,6 +733,7 @@ class ServerRun:
             o = self.plan(o)
         k = o["k"]
         out = []
+        acl_before = dict(self.acl)   # a NodeDeleted event is about the node's last ACL
         sess = self.sessions.get(o["s"])
         if o.get("_reconnect") and sess is not None:
             out.append(("RECONNECT",))
@@ -763,16 +764,19 @@ class ServerRun:
         self.after(o, out)
         # Shadow verdicts for events, once the op's new nodes have their ACLs.
         by_label = {x.label: x for x in self.sessions.values()}
-        idle = tuple((lbl, tuple(self.mark_event(by_label.get(lbl), f) for f in fr))
-                     for lbl, fr in idle)
+        idle = tuple((lbl, tuple(self.mark_event(by_label.get(lbl), f, acl_before)
+                                 for f in fr)) for lbl, fr in idle)
         # `sess` as it was before the operation (a closed session is gone from the map).
-        out = [self.mark_event(sess, f) for f in out]
+        out = [self.mark_event(sess, f, acl_before) for f in out]
         return {"op": tuple(out), "idle": idle}, o
 
-    def mark_event(self, sess, f):
+    def mark_event(self, sess, f, acl_before):
         if f[0] != "E":
             return f
-        noread = sess is not None and not self.can_read(sess, f[3])
+        acl = self.acl.get(f[3])
+        if f[1] == "NodeDeleted" and f[3] in acl_before:
+            acl = acl_before[f[3]]
+        noread = sess is not None and not may_read(acl, sess.ids)
         return f[:5] + (note(noread=noread),)
 
     def op_requests(self, sess, ops, out):
@@ -871,7 +875,14 @@ class ServerRun:
 
     def reconnect_session(self, sess, watches, reauth, out, keep_old=False):
         if sess.conn is not None and not keep_old:
+            was_alive = sess.conn.alive
             sess.conn.close()
+            if was_alive:
+                # ZooKeeper unmaps a session from its connection by session id alone
+                # (removeCnxnFromSessionMap): an old connection's close processed after the
+                # new connection registered would unmap the new one, and a later
+                # reconnect could not close it. Let the close land first.
+                self.wait_server_closed(sess.conn)
         conn = self.new_conn(out)
         if conn is None:
             return
