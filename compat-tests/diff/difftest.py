@@ -14,7 +14,7 @@ script is also saved as JSON under --out. Known zkrs bugs (known.py) are tolerat
 generated, and fail their seed with the bug's id.
 
 Usage:
-  difftest.py                          CI run: 8 seeds x 1500 operations
+  difftest.py                          CI run: 10 seeds x 2000 operations
   difftest.py --seeds 40 --ops 2500    longer run by hand (100,000 operations)
   difftest.py --seed 7 --ops 1500      one seed
   difftest.py --replay FILE.json       re-run a saved (shrunk) script
@@ -62,8 +62,8 @@ SERVER_PROPS = [
     "-Dznode.container.checkIntervalMs=86400000",
 ]
 
-DEFAULT_SEEDS = 8
-DEFAULT_OPS = 1500
+DEFAULT_SEEDS = 10
+DEFAULT_OPS = 2000
 
 
 # ---- servers ------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ def main():
     ap.add_argument("--counts", help="also write '<passed> <failed>' here (run.sh's "
                     "add_counts); default <out>/diff.counts")
     ap.add_argument("--no-shrink", action="store_true")
-    ap.add_argument("--shrink-time", type=float, default=150.0,
+    ap.add_argument("--shrink-time", type=float, default=120.0,
                     help="seconds to spend shrinking, in all (each kind of difference is "
                          "shrunk once)")
     ap.add_argument("--exclude", default="",
