@@ -35,7 +35,7 @@ session holds) to the comparison rules in difftest.py.
 Shadow ACLs: an aux session, authenticated as the super user and never compared, reads
 the ACL of every node an operation created or changed, so the rules can tell whether a
 session may READ a node (zkrs checks READ for exists as 3.8.4+ do, the reference does not;
-the reference checks READ before delivering an event, zkrs does not: known.py K7).
+and both check READ before delivering an event: Debian's 3.8.0 has the CVE-2024-23944 fix).
 """
 
 import ipaddress
