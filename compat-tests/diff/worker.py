@@ -554,7 +554,7 @@ class ServerRun:
         raise ValueError("cannot encode %r" % k)
 
     def can_read(self, sess, path):
-        return may_read(self.acl.get(path), sess.ids)
+        return may_read(self.acl.get("/" if path == "" else path), sess.ids)
 
     def aux_refresh(self, paths):
         """Read the current ACL of `paths` through the aux (super) session."""
@@ -773,7 +773,7 @@ class ServerRun:
     def mark_event(self, sess, f, acl_before):
         if f[0] != "E":
             return f
-        acl = self.acl.get(f[3])
+        acl = self.acl.get("/" if f[3] == "" else f[3])
         if f[1] == "NodeDeleted" and f[3] in acl_before:
             acl = acl_before[f[3]]
         noread = sess is not None and not may_read(acl, sess.ids)

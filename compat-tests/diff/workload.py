@@ -383,6 +383,9 @@ class Generator:
             keys.add("connect:pipelined")
         if op["k"] == "auth" and op["auth"] is None:
             keys.add("auth:null")
+        if op["k"] == "pipeline" and any(x["k"] == "setACL" and x.get("path") in ("/", "")
+                                         for x in op["ops"][:-1]):
+            keys.add("pipeline:setACL-root")
         if keys & self.exclude:
             return True
         return any(self.excluded(x) for x in op.get("ops", []) + op.get("pipelined", []))
@@ -710,34 +713,36 @@ class Generator:
         return w
 
     def op_pipeline(self):
-        n = self.rng.randint(2, 5)
-        ops = []
-        for _ in range(n):
-            # No auth, sasl or unknown opcodes: ZooKeeper answers auth and sasl at once, ahead
-            # of earlier requests still in its pipeline, and closes the connection after an
-            # unknown opcode at a moment that races with the requests behind it.
+        return {"k": "pipeline", "ops": [self.pipelined_op()
+                                         for _ in range(self.rng.randint(2, 5))]}
+
+    def pipelined_op(self):
+        """A request sent behind others without waiting (in a pipeline, or right behind a
+        ConnectRequest), limited to what ZooKeeper itself answers deterministically."""
+        # No auth, sasl or unknown opcodes: ZooKeeper answers auth and sasl at once, ahead
+        # of earlier requests still in its pipeline, and closes the connection after an
+        # unknown opcode at a moment that races with the requests behind it.
+        o = self.op_one(top=False)
+        while o["k"] in ("auth", "raw"):
             o = self.op_one(top=False)
-            while o["k"] in ("auth", "raw"):
-                o = self.op_one(top=False)
+        for x in [o] + o.get("ops", []):
             # No frame over jute.maxbuffer either: the server closes the connection when it
             # reads it, and which replies to the requests before it got out is a race.
-            for x in [o] + o.get("ops", []):
-                if x["k"] in ("create", "setData") and isinstance(x["data"], list) \
-                        and x["data"][1] >= MAX_BUFFER - 200:
-                    x["data"] = "00"
-                # No multi that 3.8.0's Prep fails with an exception rather than a
-                # KeeperException (a TTL mode without a valid TTL, flags naming no mode):
-                # it answers MARSHALLINGERROR but leaves the earlier ops' pending changes
-                # in place until the error txn commits, so a request right behind it sees
-                # them or not, by timing (a ZooKeeper bug; seen as a wrong version).
-                if o["k"] == "multi" and x["k"] == "create":
-                    if x["op"] == "createTTL":
-                        x["flags"] = self.pick([TTL, TTL_SEQ])
-                        x["ttl"] = 3600000
-                    elif x["flags"] not in (0, 1, 2, 3, 4):
-                        x["flags"] = 0
-            ops.append(o)
-        return {"k": "pipeline", "ops": ops}
+            if x["k"] in ("create", "setData") and isinstance(x["data"], list) \
+                    and x["data"][1] >= MAX_BUFFER - 200:
+                x["data"] = "00"
+            # No multi that 3.8.0's Prep fails with an exception rather than a
+            # KeeperException (a TTL mode without a valid TTL, flags naming no mode): it
+            # answers MARSHALLINGERROR but leaves the earlier ops' pending changes in place
+            # until the error txn commits, so a request right behind it sees them or not,
+            # by timing (a ZooKeeper bug; seen as a wrong version).
+            if o["k"] == "multi" and x["k"] == "create":
+                if x["op"] == "createTTL":
+                    x["flags"] = self.pick([TTL, TTL_SEQ])
+                    x["ttl"] = 3600000
+                elif x["flags"] not in (0, 1, 2, 3, 4):
+                    x["flags"] = 0
+        return o
 
     def op_connect(self, s):
         # Long timeouts only: a session left without a connection must not expire during
@@ -745,8 +750,7 @@ class Generator:
         # the negotiation of other values.
         op = {"k": "connect", "timeout": self.pick([3600000, 10 ** 8])}
         if self.chance(0.05):
-            op["pipelined"] = [self.op_one(top=False)
-                               for _ in range(self.rng.randint(1, 2))]
+            op["pipelined"] = [self.pipelined_op() for _ in range(self.rng.randint(1, 2))]
         if self.emit(s, op) is not None:
             self.session_open[s] = True
 
