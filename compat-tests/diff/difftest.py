@@ -245,7 +245,7 @@ class Rules:
         # R6 3.8.0's checkWatches throws on a path without a leading '/' once any recursive
         # watch exists (PathParentIterator.next computes the parent eagerly); zkrs answers
         # NOWATCHER, or OK when the session does watch that path.
-        if op["k"] == "checkWatches" or op["k"] == "pipeline":
+        if op["k"] in ("checkWatches", "pipeline", "connect"):
             for i, j in self.pairs(ref, cand, "checkWatches"):
                 a, b = ref["op"][i], cand["op"][j]
                 if (a[2] == "MARSHALLINGERROR" and b[2] in ("NOWATCHER", "OK")
@@ -256,7 +256,8 @@ class Rules:
         # another mode) op inside a multi keeps its opcode and answers with path and stat
         # (3.9); 3.8.0 takes the type from the flags and answers as for a plain create.
         multis = [op] if op["k"] == "multi" else \
-            [o for o in op.get("ops", []) if o["k"] == "multi"] if op["k"] == "pipeline" else []
+            [o for o in op.get("ops", []) if o["k"] == "multi"] if op["k"] == "pipeline" else \
+            [o for o in op.get("pipelined", []) if o["k"] == "multi"]
         if multis:
             self.multi_create2(multis, ref, cand)
             self.multi_bad_flags(multis, ref, cand)
