@@ -245,13 +245,13 @@ class Rules:
         # R6 3.8.0's checkWatches throws on a path without a leading '/' once any recursive
         # watch exists (PathParentIterator.next computes the parent eagerly); zkrs answers
         # NOWATCHER, or OK when the session does watch that path.
-        if op["k"] in ("checkWatches", "pipeline", "connect"):
-            for i, j in self.pairs(ref, cand, "checkWatches"):
-                a, b = ref["op"][i], cand["op"][j]
-                if (a[2] == "MARSHALLINGERROR" and b[2] in ("NOWATCHER", "OK")
-                        and a[3] == b[3] and a[5].get("relative")):
-                    ref["op"][i] = cand["op"][j] = ("R", "checkWatches", "<3.8.0-BUG>", a[3])
-                    self.hit("R6 checkWatches on a relative path throws (3.8.0 bug)")
+        # (Any operation: the guards turn some requests into checkWatches.)
+        for i, j in self.pairs(ref, cand, "checkWatches"):
+            a, b = ref["op"][i], cand["op"][j]
+            if (a[2] == "MARSHALLINGERROR" and b[2] in ("NOWATCHER", "OK")
+                    and a[3] == b[3] and a[5].get("relative")):
+                ref["op"][i] = cand["op"][j] = ("R", "checkWatches", "<3.8.0-BUG>", a[3])
+                self.hit("R6 checkWatches on a relative path throws (3.8.0 bug)")
         # R3 ZOOKEEPER-4026: a create2 (or createContainer/createTTL whose flags name
         # another mode) op inside a multi keeps its opcode and answers with path and stat
         # (3.9); 3.8.0 takes the type from the flags and answers as for a plain create.

@@ -28,12 +28,6 @@ EXCLUSIONS = [
               "a null path (ustring length -1): ZooKeeper answers MARSHALLINGERROR for reads "
               "(the NullPointerException in FinalRequestProcessor); zkrs reads it as \"\", "
               "which is the root"),
-    Exclusion("K9", ["pipeline:setACL-root"],
-              "a setACL on / not yet committed is not seen by the requests behind it: "
-              "pipelined [setACL / (no CREATE/WRITE/DELETE for us); create /q; setData /; "
-              "delete /x]: ZooKeeper answers NOAUTH to all three (Prep reads the root's "
-              "pending ChangeRecord), zkrs lets the create and setData through and answers "
-              "NONODE to the delete. Non-root parents are fine"),
     # K1 (wrong password keeps the live connection), K4 (createSession opcode from a client),
     # K5 (requests pipelined behind the ConnectRequest) and K6 (null auth buffer) are fixed.
 ]
