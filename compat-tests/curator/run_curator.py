@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COMPAT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(COMPAT, "lib"))
 import servers  # noqa: E402
+import suite_util  # noqa: E402
 
 SUITE = "curator"
 ZOO_CFG_EXTRA = """\
@@ -52,56 +53,6 @@ DEBS = {
 }
 
 
-def ensure_debs(wanted, log_path):
-    """Installs the Debian packages whose files are missing (apt runs only then)."""
-    missing = []
-    for what, pkg in wanted.items():
-        present = os.path.exists(what) if what.startswith("/") else shutil.which(what)
-        if not present and pkg not in missing:
-            missing.append(pkg)
-    if not missing:
-        return
-    print("%s: installing Debian packages: %s" % (SUITE, " ".join(missing)), flush=True)
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    with open(log_path, "ab") as log:
-        for args in (["update"], ["install", "-y", "--no-install-recommends"] + missing):
-            deadline = time.monotonic() + 900
-            while True:
-                r = subprocess.run(sudo + ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=60"] + args,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-                log.write(r.stdout)
-                if r.returncode == 0:
-                    break
-                locked = b"Could not get lock" in r.stdout or b"Unable to lock" in r.stdout
-                if locked and time.monotonic() < deadline:
-                    time.sleep(5)  # polling for another apt run to finish
-                    continue
-                raise SystemExit("%s: apt-get %s failed; see %s" % (SUITE, " ".join(args), log_path))
-
-
-def kill_tree(pid):
-    """SIGKILL a process and its descendants (found through /proc, by pid).
-
-    Children stay in our process group, so that whoever bounds this runner with
-    timeout(1) and reaps its group takes them down too; this is for our own timeouts."""
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        try:
-            for tid in os.listdir("/proc/%d/task" % p):
-                with open("/proc/%d/task/%s/children" % (p, tid)) as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    for p in pids:
-        try:
-            os.kill(p, 9)
-        except OSError:
-            pass
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--candidate", choices=["zkrs", "reference"], default="zkrs")
@@ -111,7 +62,7 @@ def main():
     out = os.path.abspath(args.out)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    ensure_debs(DEBS, os.path.join(out, "apt.log"))
+    suite_util.ensure_debs(SUITE, DEBS, os.path.join(out, "apt.log"))
     outcomes = os.path.join(out, "outcomes.txt")
     open(outcomes, "w").close()
 
@@ -150,7 +101,7 @@ def main():
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                kill_tree(proc.pid)
+                suite_util.kill_tree(proc.pid)
                 proc.wait()
                 rc = None
                 broken = "the tests timed out after %ds (CURATOR_TIMEOUT)" % timeout

@@ -26,7 +26,7 @@ use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
 use tracing::{debug, info, warn};
 
 use crate::metrics::ServerStats;
-use crate::monitor::core_hooks::{request_op, CoreMonitor};
+use crate::monitor::core_hooks::CoreMonitor;
 use crate::pipeline::apply::{self, ReadContext};
 use crate::pipeline::pending::Pending;
 use crate::pipeline::prep::{self, PrepContext};
@@ -858,7 +858,7 @@ impl ServerCore {
         let reply = apply::read(req, &ctx, &mut self.tree);
         self.deliver_events(&reply.events, None);
         self.monitor_read_stat(req, reply.err);
-        let op = request_op(req);
+        let op = req.op_code();
         self.monitor_response(conn, xid, last_zxid, op, received_ms, now.mono_ms, false);
         self.send_reply(conn, xid, last_zxid, reply.err, &reply.body);
     }

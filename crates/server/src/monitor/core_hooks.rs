@@ -97,42 +97,6 @@ pub fn last_op_name(op: OpCode) -> &'static str {
     }
 }
 
-/// The opcode of a decoded request.
-pub fn request_op(req: &Request) -> OpCode {
-    match req {
-        Request::Create(_) => OpCode::Create,
-        Request::Create2(_) => OpCode::Create2,
-        Request::CreateContainer(_) => OpCode::CreateContainer,
-        Request::CreateTtl(_) => OpCode::CreateTtl,
-        Request::Delete(_) => OpCode::Delete,
-        Request::DeleteContainer(_) => OpCode::DeleteContainer,
-        Request::Exists(_) => OpCode::Exists,
-        Request::GetData(_) => OpCode::GetData,
-        Request::SetData(_) => OpCode::SetData,
-        Request::GetAcl(_) => OpCode::GetAcl,
-        Request::SetAcl(_) => OpCode::SetAcl,
-        Request::GetChildren(_) => OpCode::GetChildren,
-        Request::GetChildren2(_) => OpCode::GetChildren2,
-        Request::Sync(_) => OpCode::Sync,
-        Request::Ping => OpCode::Ping,
-        Request::Check(_) => OpCode::Check,
-        Request::Multi(_) => OpCode::Multi,
-        Request::MultiRead(_) => OpCode::MultiRead,
-        Request::Reconfig(_) => OpCode::Reconfig,
-        Request::CheckWatches(_) => OpCode::CheckWatches,
-        Request::RemoveWatches(_) => OpCode::RemoveWatches,
-        Request::Auth(_) => OpCode::Auth,
-        Request::SetWatches(_) => OpCode::SetWatches,
-        Request::SetWatches2(_) => OpCode::SetWatches2,
-        Request::Sasl(_) => OpCode::Sasl,
-        Request::GetEphemerals(_) => OpCode::GetEphemerals,
-        Request::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
-        Request::AddWatch(_) => OpCode::AddWatch,
-        Request::WhoAmI => OpCode::WhoAmI,
-        Request::CloseSession => OpCode::CloseSession,
-    }
-}
-
 /// `PathUtils.getTopNamespace`: the first component of `path` (`None` for `/`).
 pub fn top_namespace(path: &str) -> Option<&str> {
     // Java's split("/") drops trailing empty strings: "/" has no parts, "/a" has ["", "a"].
