@@ -76,29 +76,10 @@ class CloseEphemeralOrder(Tolerance):
         return hit
 
 
-class AllChildrenNumberEmptyPath(Tolerance):
-    id = "K8"
-    what = ("getAllChildrenNumber(\"\"): ZooKeeper counts every node whose path starts "
-            "with \"/\" (DataTree.getAllChildrenNumber: only \"/\" itself gets "
-            "nodes.size() - 2), so the root is counted and the answer is one more than for "
-            "\"/\"; zkrs answers as for \"/\"")
-
-    def applies(self, op, ref, cand):
-        subs = op.get("ops", []) if op["k"] == "pipeline" else [op]
-        if not any(s["k"] == "getAllChildrenNumber" and s.get("path") == "" for s in subs):
-            return False
-        hit = False
-        for i, (a, b) in enumerate(zip(ref["op"], cand["op"])):
-            if (a[:3] == ("R", "getAllChildrenNumber", "OK") and a[:4] == b[:4]
-                    and isinstance(a[4], int) and b[4] == a[4] - 1):
-                cand["op"][i] = a
-                hit = True
-        return hit
-
-
-# K7 (events about znodes the session may not READ) is fixed. A tolerance that drops extra
-# frames must come before K3, which needs the same events on both sides.
-TOLERANCES = [CloseEphemeralOrder(), AllChildrenNumberEmptyPath()]
+# K7 (events about znodes the session may not READ) and K8 (getAllChildrenNumber("") did
+# not count the root's "/" key) are fixed. A tolerance that drops extra frames must come
+# before K3, which needs the same events on both sides.
+TOLERANCES = [CloseEphemeralOrder()]
 
 ALL = {e.id: e.what for e in EXCLUSIONS}
 ALL.update({t.id: t.what for t in TOLERANCES})

@@ -350,7 +350,9 @@ impl DataTree {
     /// `getAllChildrenNumber`: the number of descendants of `path`.
     ///
     /// ZK-COMPAT: DataTree.java: for "/" it is the node count minus the root, so the
-    /// `/zookeeper` subtree counts (3 on a fresh server).
+    /// `/zookeeper` subtree counts (3 on a fresh server). For `""` (another name of the root
+    /// there) it counts the keys starting with `/`, which include the root's own `/` key:
+    /// one more than for `/`.
     ///
     /// # Errors
     /// `NoNode` (FinalRequestProcessor checks existence first).
@@ -358,6 +360,8 @@ impl DataTree {
         let n = self.node(path).ok_or(ErrorCode::NoNode)?;
         let count = if path == "/" {
             self.nodes.len() - 1
+        } else if path.is_empty() {
+            self.nodes.len()
         } else {
             let mut count = 0;
             let mut stack: Vec<(String, &Znode)> = vec![(path.to_owned(), n)];

@@ -64,6 +64,8 @@ fn fresh_tree_counts_like_srvr_and_get_all_children_number() {
     assert_eq!(zk.tree.node_count(), 5); // srvr "Node count: 5"
     assert_eq!(zk.tree.all_children_number("/"), Ok(3));
     assert_eq!(zk.tree.all_children_number("/zookeeper"), Ok(2));
+    // ZooKeeper counts its map keys starting with "/" for "": the root's "/" key too.
+    assert_eq!(zk.tree.all_children_number(""), Ok(4));
     assert_eq!(zk.tree.all_children_number("/nope"), Err(ErrorCode::NoNode));
     assert_eq!(zk.tree.approximate_data_size(), 44);
     assert_eq!(zk.tree.last_processed_zxid(), 0);
