@@ -54,7 +54,9 @@ if ((skip_cargo)); then
 fi
 wants() { local s; for s in "${suites[@]+"${suites[@]}"}"; do [[ $s == "$1" ]] && return 0; done; return 1; }
 
-out=${COMPAT_OUT:-$compat/.work/results}
+default_out=$compat/.work/results
+if [[ $candidate == reference ]]; then default_out=$compat/.work/results-reference; fi
+out=${COMPAT_OUT:-$default_out}
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -223,17 +225,20 @@ if wants kazoo; then
 fi
 
 # --- suites that print their own `<suite>: N passed, N failed` line --------------------
-# run_counted SUITE SECONDS CMD...: runs CMD against zkrs, takes the counts from its output
-# (a run without that line counts as one failure) and fails on a non-zero exit status.
+# run_counted SUITE SECONDS KIND CMD...: runs CMD, takes the counts from its output (a run
+# without that line counts as one failure) and fails on a non-zero exit status. KIND
+# `pair`: the suite compares zkrs with the reference itself (not run with --reference);
+# `either`: CMD gets `--candidate zkrs|reference` appended.
 run_counted() {
-    local name=$1 secs=$2 rc=0 line p f
-    shift 2
+    local name=$1 secs=$2 kind=$3 rc=0 line p f
+    shift 3
     t0=$SECONDS
-    if [[ $candidate != zkrs ]]; then
+    if [[ $kind == pair && $candidate != zkrs ]]; then
         echo "$name: runs against zkrs only (it compares zkrs with the reference itself)"
         return
     fi
-    if ((zkrs_ok == 0)); then
+    if [[ $kind == either ]]; then set -- "$@" --candidate "$candidate"; fi
+    if [[ $candidate == zkrs ]] && ((zkrs_ok == 0)); then
         echo "$name: not run: no usable zkrs binary"
         echo "0 1" >"$out/$name.counts"
     else
@@ -261,24 +266,46 @@ run_counted() {
 }
 
 if wants monitoring; then
-    run_counted monitoring 700 "$compat/monitoring/run_monitoring.sh" --out "$out/monitoring"
+    run_counted monitoring 700 pair "$compat/monitoring/run_monitoring.sh" --out "$out/monitoring"
 fi
 if wants durability; then
-    run_counted durability 1000 env DURABILITY_WORK="$out/durability-work" \
+    run_counted durability 1000 pair env DURABILITY_WORK="$out/durability-work" \
         "$compat/durability/run.sh"
 fi
 if wants diff; then
-    run_counted diff 900 python3 "$compat/diff/difftest.py" --out "$out/diff"
+    run_counted diff 900 pair python3 "$compat/diff/difftest.py" --out "$out/diff"
 fi
 if wants kafka; then
-    run_counted kafka 600 python3 "$compat/kafka/run_kafka.py" --out "$out/kafka"
+    run_counted kafka 600 either python3 "$compat/kafka/run_kafka.py" --out "$out/kafka"
 fi
 if wants curator; then
-    run_counted curator 600 python3 "$compat/curator/run_curator.py" --out "$out/curator"
+    run_counted curator 600 either python3 "$compat/curator/run_curator.py" --out "$out/curator"
 fi
 if wants c-client; then
-    run_counted c-client 600 python3 "$compat/c-client/run_c_client.py" --out "$out/c-client"
+    run_counted c-client 600 either python3 "$compat/c-client/run_c_client.py" --out "$out/c-client"
 fi
+
+# --- the compatibility matrix ---------------------------------------------------------
+# run-info.txt describes this run; a run of every suite into the default directory
+# regenerates compat-tests/RESULTS.md from it and the other server's last run, any other
+# run writes its matrix next to its results only.
+{
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "commit=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+    if [[ $candidate == zkrs && -n ${ZKRS_BIN:-} && -x ${ZKRS_BIN:-} ]]; then
+        echo "zkrs=$("$ZKRS_BIN" --version 2>/dev/null | head -n 1)"
+    fi
+    echo "suites=${suites[*]+"${suites[*]}"}"
+} >"$out/run-info.txt"
+matrix=$out/RESULTS.md
+if [[ -z ${COMPAT_OUT:-} && ${#suites[@]} -ge 8 ]]; then matrix=$compat/RESULTS.md; fi
+if [[ $candidate == zkrs ]]; then
+    zkrs_results=$out reference_results=$compat/.work/results-reference
+else
+    zkrs_results=$compat/.work/results reference_results=$out
+fi
+python3 "$compat/lib/results_md.py" --zkrs "$zkrs_results" --reference "$reference_results" \
+    --write "$matrix" || echo "run.sh: could not write $matrix"
 
 echo "run.sh: total time $((SECONDS - t_all))s; results in $out"
 echo "$total_pass passed, $total_fail failed"

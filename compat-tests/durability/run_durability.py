@@ -81,6 +81,7 @@ class Suite:
         self.port = servers.free_port()
         self.passed = 0
         self.failed = 0
+        self.outcomes = []
 
     def server(self, kind, props=()):
         return servers.Server(kind, self.work, self.port, zoo_cfg_extra=CFG, props=props,
@@ -139,9 +140,11 @@ class Suite:
         try:
             fn(*args, **kwargs)
             self.passed += 1
+            self.outcomes.append("PASS durability:" + name)
             print("PASS %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
         except Exception as e:  # a failed case is reported, the next one still runs
             self.failed += 1
+            self.outcomes.append("FAIL durability:" + name)
             print("FAIL %s: %s" % (name, e), flush=True)
 
 
@@ -162,6 +165,8 @@ def main():
     s.case("zk-gz-to-zkrs", s.switch, "reference", "zkrs", "/gz",
            writer_props=["-Dzookeeper.snapshot.compression.method=gz"])
     s.case("tools", s.tools)
+    with open(os.path.join(work, "outcomes.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in s.outcomes))
     print("durability: %d passed, %d failed" % (s.passed, s.failed), flush=True)
     sys.exit(1 if s.failed else 0)
 
