@@ -36,10 +36,10 @@
 //! Every trigger call appends its events in ascending session-id order (ZooKeeper's order is
 //! a `HashSet`'s). The path index is a `HashMap` with a fixed-key hasher; reports are sorted.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
+
+use crate::FixedState;
 
 use jute_codec::records::WatcherEvent;
 
@@ -174,9 +174,6 @@ pub struct SessionWatches {
     /// PERSISTENT_RECURSIVE watches.
     pub recursive: Vec<String>,
 }
-
-/// Deterministic hasher for the path index (SipHash with fixed zero keys).
-type FixedState = BuildHasherDefault<DefaultHasher>;
 
 /// `WatchStats` flags, `1 << WatcherMode.ordinal()`.
 const STANDARD: u8 = 1;

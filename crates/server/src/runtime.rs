@@ -272,7 +272,7 @@ pub async fn try_serve(
         settings,
         shutdown.clone(),
     ));
-    let driver = CoreDriver {
+    let mut driver = CoreDriver {
         core,
         clock,
         conns: HashMap::new(),
@@ -283,6 +283,12 @@ pub async fn try_serve(
         snapshot: Snapshotting::Idle,
         events_tx,
     };
+    // ZK-COMPAT: ZooKeeperServer.loadData makes a snapshot at every start, named after the
+    // last recovered zxid (replacing a file of that name), before it serves. zkrs takes the
+    // same snapshot in the background, as its snapCount snapshots: the recovered txns are
+    // all in the logs already, so serving first loses nothing, and a restart of a large tree
+    // does not wait for it.
+    driver.start_snapshot();
     let result = driver.run(core_rx, events, shutdown).await;
     if result.is_err() {
         accept.abort();
@@ -321,15 +327,6 @@ fn open_persistence(
         recovered.last_zxid(),
         recovered.sessions.len()
     );
-    // ZK-COMPAT: ZooKeeperServer.loadData: "Make a clean snapshot" at every start, named
-    // after the last zxid (it replaces a file of that name).
-    let mut snap = FuzzySnapshot::new(
-        &recovered.tree,
-        recovered.sessions.iter().map(|(id, t)| (*id, *t)),
-        p.snapshot.write,
-    );
-    while !snap.step(&recovered.tree, usize::MAX) {}
-    snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree), &p.snapshot)?;
     let log_dir: Arc<dyn LogDir> = match &p.log_dir {
         Some(d) => Arc::clone(d),
         None => Arc::new(FileDir::new(&dirs.log_dir)),

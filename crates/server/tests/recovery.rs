@@ -364,8 +364,11 @@ async fn autopurge_keeps_the_newest_snapshots_and_the_logs_they_need() {
             .filter(|n| n.starts_with(prefix))
             .collect()
     };
-    // The last start purged down to 3 snapshots; its own snapshot came before the purge.
-    assert_eq!(names("snapshot.").len(), 3, "{:?}", names("snapshot."));
+    // The last start purged down to 3 snapshots. Its own startup snapshot is written in the
+    // background after that purge (as ZooKeeper's purge timer fires at start while the
+    // database loads), so it may be a fourth; six starts without the purge leave six or more.
+    let snaps = names("snapshot.");
+    assert!((3..=4).contains(&snaps.len()), "{snaps:?}");
     let srv = start(dir.path()).await;
     let mut c = RawClient::connect(srv.addr).await;
     for round in 0..6 {
