@@ -234,10 +234,11 @@ pub async fn try_serve(
     let mut persisted = None;
     let mut snap_dir = None;
     let mut snap_settings = SnapshotSettings::default();
-    let (tree, sessions, log) = match &cfg.persist {
+    let (tree, sessions, digests, log) = match &cfg.persist {
         None => (
             datatree::DataTree::with_config(tree_config),
             BTreeMap::new(),
+            datatree::digest::DigestTracker::new(cfg.core.digest_enabled, None),
             LogStage::Memory {
                 appended_up_to: None,
             },
@@ -250,6 +251,7 @@ pub async fn try_serve(
             (
                 r.tree,
                 r.sessions,
+                r.digests,
                 LogStage::Durable {
                     thread,
                     batch: Vec::new(),
@@ -260,6 +262,7 @@ pub async fn try_serve(
     let now = clock.now();
     let mut core = ServerCore::new(cfg.core.clone(), tree, now);
     core.restore_sessions(sessions, now);
+    core.restore_digests(digests);
     let (core_tx, core_rx) = mpsc::channel(64 * 1024);
     crate::monitor::start(&cfg.server_info.monitor, core_tx.clone(), shutdown.clone()).await;
     let settings = ConnSettings {
@@ -307,6 +310,7 @@ fn open_persistence(
         max_payload: p.max_payload,
         tree_config,
         repair: true,
+        digest_enabled: p.snapshot.write.digest_enabled,
     };
     if let Err(e) = snapshot::remove_temp_files(&dirs.snap_dir) {
         warn!(
@@ -577,6 +581,10 @@ impl ServeConfig {
                     .max(0)
                     .saturating_mul(1024),
                 snap_seed: crate::clock::seed(),
+                // `Boolean.parseBoolean`, default true (ZooKeeperServer's static initialiser).
+                digest_enabled: props
+                    .get("zookeeper.digest.enabled")
+                    .map_or(true, |v| v.eq_ignore_ascii_case("true")),
             },
             max_client_cnxns: cfg.max_client_cnxns as usize,
             max_buffer: props.jute_max_buffer().max(0) as usize,

@@ -4,8 +4,7 @@
 //! Counterpart of `command/*Command` (4lw) and `admin/Commands` (AdminServer, ZooKeeper
 //! 3.9's command set). Commands that need a feature zkrs lacks answer as ZooKeeper does when
 //! that feature is off: `leader` as a standalone server, `snapshot`/`restore` as with
-//! `zookeeper.admin.snapshot.enabled=false`/`restore.enabled=false`, `hash` with an empty
-//! digest log.
+//! `zookeeper.admin.snapshot.enabled=false`/`restore.enabled=false`.
 
 use super::core_hooks::CoreMonitor;
 use super::json::Json;
@@ -314,10 +313,10 @@ fn watches_by_path(ctx: &Ctx<'_>) -> Vec<(String, Vec<i64>)> {
     v
 }
 
-/// The tree digests logged so far (`DataTree.getDigestLog`). zkrs keeps no digest log yet:
-/// the answer is ZooKeeper's with `zookeeper.digest.enabled=false`, an empty list.
-fn digest_log(_ctx: &Ctx<'_>) -> Vec<(i64, i64)> {
-    Vec::new()
+/// The tree digests logged so far (`DataTree.getDigestLog`): one per applied txn whose zxid
+/// is a multiple of 128, the newest 1024, oldest first.
+fn digest_log(ctx: &Ctx<'_>) -> Vec<(i64, i64)> {
+    ctx.core.digest_log().map(|d| (d.zxid, d.digest)).collect()
 }
 
 /// The values of ZooKeeper's gauges (`ZooKeeperServer.registerMetrics`), by name.

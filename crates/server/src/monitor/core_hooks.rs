@@ -396,6 +396,13 @@ impl ServerCore {
     }
 
     /// A session expired (`SessionTrackerImpl.run`).
+    /// `DataTree.reportDigestMismatch`: `n` digest mismatches found.
+    pub(crate) fn monitor_digest_mismatches(&mut self, n: u64) {
+        self.monitor
+            .metrics
+            .add(Metric::DigestMismatchesCount, n as i64);
+    }
+
     pub(crate) fn monitor_session_expired(&mut self) {
         self.monitor.metrics.add(Metric::StaleSessionsExpired, 1);
     }

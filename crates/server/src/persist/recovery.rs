@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use datatree::digest::{DigestTracker, DigestVerdict};
 use datatree::{DataTree, TreeConfig};
 use jute_codec::records::TxnHeader;
 use jute_codec::txn_body::{TxnBody, TxnEntry};
@@ -47,6 +48,11 @@ pub struct BaseSnapshot {
     pub tree: DataTree,
     /// Sessions with their timeouts in ms.
     pub sessions: BTreeMap<SessionId, i32>,
+    /// The snapshot's digest when it is of a later zxid than the snapshot's own (a fuzzy
+    /// snapshot): replay compares the tree with it on reaching that zxid.
+    pub digest_target: Option<datatree::digest::ZxidDigest>,
+    /// The snapshot's digest was of its own zxid and differed from the loaded tree's.
+    pub digest_mismatch: bool,
 }
 
 /// Loads the newest valid snapshot of a snapshot directory, `None` when there is none.
@@ -65,6 +71,8 @@ pub struct RecoveryOptions {
     pub tree_config: TreeConfig,
     /// Cut torn tails off and delete header-less last files. Off for read-only checks.
     pub repair: bool,
+    /// `zookeeper.digest.enabled`: compare replayed txns' digests with the tree's.
+    pub digest_enabled: bool,
 }
 
 impl Default for RecoveryOptions {
@@ -75,6 +83,7 @@ impl Default for RecoveryOptions {
             max_payload: 2 * 0xfffff,
             tree_config: TreeConfig::default(),
             repair: true,
+            digest_enabled: true,
         }
     }
 }
@@ -92,6 +101,9 @@ pub struct Recovered {
     pub replayed: u64,
     /// What was repaired or tolerated, in words (one line each), for logs and tools.
     pub notes: Vec<String>,
+    /// The digest checks of the snapshot and the replayed txns, and the digest log, which
+    /// the server carries on with (`DataTree`'s digest state survives `loadData`).
+    pub digests: DigestTracker,
 }
 
 impl Recovered {
@@ -116,6 +128,7 @@ pub fn restore(
     let trust_empty_db = take_initialize_marker(dirs, opts.repair)? || opts.db_autocreate;
     let logs = list_files(&dirs.log_dir, LOG_PREFIX)?;
     let base = load_snapshot(&dirs.snap_dir, opts.tree_config)?;
+    let mut digests = DigestTracker::new(opts.digest_enabled, None);
     let (tree, sessions, snapshot) = match base {
         Some(b) => {
             info!(
@@ -123,6 +136,10 @@ pub fn restore(
                 b.zxid,
                 b.path.display()
             );
+            digests = DigestTracker::new(opts.digest_enabled, b.digest_target);
+            if b.digest_mismatch && opts.digest_enabled {
+                digests.count_mismatch();
+            }
             (b.tree, b.sessions, Some((b.zxid, b.path)))
         }
         None if !logs.is_empty() => {
@@ -168,6 +185,7 @@ pub fn restore(
         snapshot,
         replayed: 0,
         notes,
+        digests,
     };
     let from = r.snapshot.as_ref().map_or(0, |(z, _)| *z) + 1;
     replay(&logs, from, opts, &mut r)?;
@@ -299,6 +317,15 @@ fn apply(r: &mut Recovered, entry: &TxnEntry) {
         _ => {}
     }
     let outcome = r.tree.apply(hdr, &entry.body);
+    let logged = entry.digest.map(|d| (d.version, d.tree_digest));
+    if let DigestVerdict::Mismatch { expected, actual } =
+        r.digests.txn_applied(hdr.zxid, logged, r.tree.digest())
+    {
+        warn!(
+            "Digests are not matching. Value is Zxid. 0x{:x}: txn log {expected}, tree {actual}",
+            hdr.zxid
+        );
+    }
     if outcome.result.err != 0 && hdr.r#type != OpCode::Error.as_i32() {
         // NODEEXISTS / NONODE: the fuzzy snapshot already had this txn's effect.
         debug!(
