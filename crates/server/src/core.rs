@@ -466,12 +466,14 @@ impl ServerCore {
                 self.session_timeout(id)
             );
             let conn = self.session_conn.get(&id).copied();
+            self.monitor_internal_request();
             self.prepare_close(now, id, 0, Origin::CloseSession { conn, xid: None });
         }
         if now.mono_ms >= self.next_container_check_ms {
             self.next_container_check_ms = now.mono_ms + self.cfg.container_check_interval_ms;
             for path in self.tree.containers_and_ttls_to_delete(now.wall_ms) {
                 let req = Request::DeleteContainer(Bytes::from(path.into_bytes()));
+                self.monitor_internal_request();
                 let entry = self.prepare_request(now, 0, 0, &req, None);
                 self.submit(entry, Origin::Internal);
             }
@@ -516,6 +518,7 @@ impl ServerCore {
             let id = self.sessions.next_id();
             self.sessions.add(id, timeout, Vec::new(), now.mono_ms);
             self.attach(conn, id);
+            self.monitor_internal_request();
             let entry =
                 prep::prepare_create_session(id, timeout as i32, 0, self.next_zxid(), now.wall_ms);
             // Requests pipelined behind the ConnectRequest wait behind the createSession:

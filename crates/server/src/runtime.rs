@@ -26,7 +26,9 @@ use crate::persist::purge::AutoPurge;
 use crate::persist::recovery::{self, Recovered, RecoveryOptions};
 use crate::persist::snapshot::{self, SnapshotSettings};
 use crate::persist::storage::{FileDir, LogDir};
-use crate::persist::txn_log::{LogCmd, LogEvent, LogThread, LogWriter, WriterConfig};
+use crate::persist::txn_log::{
+    LogCmd, LogEvent, LogThread, LogWriter, SyncStats, TxnTiming, WriterConfig,
+};
 use crate::persist::{snapshot_io, DataDirs};
 use datatree::snapshot::FuzzySnapshot;
 
@@ -472,7 +474,8 @@ impl CoreDriver {
 
     fn handle_event(&mut self, ev: RuntimeEvent) -> Result<(), Error> {
         match ev {
-            RuntimeEvent::Log(LogEvent::Synced { up_to }) => {
+            RuntimeEvent::Log(LogEvent::Synced { up_to, stats }) => {
+                self.core.monitor_log_synced(&stats);
                 self.core
                     .handle(self.clock.now(), Input::LogSynced { up_to });
                 Ok(())
@@ -546,13 +549,16 @@ impl CoreDriver {
                     Output::RollLog => self.log.roll(),
                 }
             }
-            if appended > 0 {
-                self.core.monitor_log_batch(appended);
-            }
             match self.log.end_of_flush() {
-                Some(up_to) => self
-                    .core
-                    .handle(self.clock.now(), Input::LogSynced { up_to }),
+                Some(up_to) => {
+                    // The memory log: "durable" at once, nothing to time.
+                    self.core.monitor_log_synced(&SyncStats {
+                        txns: vec![TxnTiming::default(); appended],
+                        ..SyncStats::default()
+                    });
+                    self.core
+                        .handle(self.clock.now(), Input::LogSynced { up_to });
+                }
                 None => break,
             }
         }

@@ -380,9 +380,22 @@ fn run_thread(
 fn log_thread_reports_synced_only_after_the_fsync() {
     let dir = MemDir::default();
     let events = run_thread(Arc::new(dir.clone()), &[vec![1, 2], vec![3], vec![4, 5, 6]]);
-    assert_eq!(events.last(), Some(&LogEvent::Synced { up_to: 6 }));
+    let Some(LogEvent::Synced { up_to: 6, stats }) = events.last() else {
+        panic!("{events:?}");
+    };
     let c = dir.files()[0].1.contents();
     assert_eq!(c.durable, c.data, "reported durable = synced bytes");
+    // Every txn is timed once, whichever group commit took it.
+    let timed: usize = events
+        .iter()
+        .map(|e| match e {
+            LogEvent::Synced { stats, .. } => stats.txns.len(),
+            LogEvent::Failed(_) => 0,
+        })
+        .sum();
+    assert_eq!(timed, 6);
+    assert!(!stats.txns.is_empty());
+    assert!(stats.txns.iter().all(|t| t.queue_and_flush_ms >= t.queued_ms));
 }
 
 #[test]
@@ -425,7 +438,7 @@ fn enospc_after_some_writes_keeps_what_was_synced() {
     for z in 1..=10 {
         t.send(LogCmd::Append(vec![Arc::new(entry(z))]));
         match rx.recv().unwrap() {
-            LogEvent::Synced { up_to } => acked = up_to,
+            LogEvent::Synced { up_to, .. } => acked = up_to,
             LogEvent::Failed(msg) => {
                 assert!(
                     msg.contains("No space left") || msg.contains("os error 28"),
@@ -546,7 +559,7 @@ fn after_a_power_loss_every_synced_txn_recovers_and_a_torn_remainder_is_cut_off(
         let synced = events
             .iter()
             .filter_map(|e| match e {
-                LogEvent::Synced { up_to } => Some(*up_to),
+                LogEvent::Synced { up_to, .. } => Some(*up_to),
                 LogEvent::Failed(_) => None,
             })
             .max()

@@ -534,9 +534,10 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
                     .into_iter()
                     .map(|(zxid, digest)| {
                         let mut o = Json::object();
+                        // Jackson's order: ZxidDigest's fields (zxid, digest, digestVersion).
                         o.put("zxid", zxid);
-                        o.put("digest_version", 2i64);
                         o.put("digest", digest);
+                        o.put("digest_version", 2i64);
                         o
                     })
                     .collect(),

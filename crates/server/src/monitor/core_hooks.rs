@@ -19,6 +19,7 @@ use jute_codec::OpCode;
 use super::registry::{Metric, Metrics};
 use crate::core::{ConnId, ServerCore};
 use crate::metrics::{ConnStats, ExpiryBuckets};
+use crate::persist::txn_log::SyncStats;
 
 /// `zookeeper.nio.sessionlessCnxnTimeout` default: the expiry (and bucket width) of a
 /// connection without a session.
@@ -228,6 +229,14 @@ impl ServerCore {
             self.monitor
                 .metrics
                 .add(Metric::OutstandingChangesQueued, 1);
+        } else {
+            // ZK-COMPAT: SyncRequestProcessor.run: in the standalone chain reads pass the
+            // sync queue too (at once, nothing to flush); writes are timed by the log thread
+            // (monitor_log_synced).
+            self.monitor.metrics.add(Metric::SyncProcessorQueueSize, 0);
+            self.monitor
+                .metrics
+                .add(Metric::SyncProcessorQueueTimeMs, 0);
         }
     }
 
@@ -407,19 +416,38 @@ impl ServerCore {
         self.monitor.metrics.add(Metric::StaleSessionsExpired, 1);
     }
 
-    /// The log stage made a batch of `n` txns durable (`SyncRequestProcessor`).
-    pub fn monitor_log_batch(&mut self, n: usize) {
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorBatchSize, n as i64);
-        self.monitor.metrics.add(Metric::SyncProcessorQueueSize, 0);
-        self.monitor.metrics.add(Metric::SyncProcessTime, 0);
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorQueueAndFlushTimeMs, 0);
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorQueueFlushTimeMs, 0);
+    /// The log stage made a batch durable (`SyncRequestProcessor.run`/`flush`,
+    /// `FileTxnLog.commit`): per txn its queue time, the queue behind it, its processing time
+    /// and its queue-to-durable time; per batch its size and flush time; per fsync its time.
+    pub fn monitor_log_synced(&mut self, stats: &SyncStats) {
+        let m = &mut self.monitor.metrics;
+        let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for t in &stats.txns {
+            m.add(Metric::SyncProcessorQueueSize, ms(t.queue_size));
+            m.add(Metric::SyncProcessorQueueTimeMs, ms(t.queued_ms));
+            m.add(Metric::SyncProcessTime, ms(t.process_ms));
+            m.add(Metric::SyncProcessorQueueAndFlushTimeMs, ms(t.queue_and_flush_ms));
+        }
+        if !stats.txns.is_empty() {
+            m.add(Metric::SyncProcessorBatchSize, stats.txns.len() as i64);
+            m.add(Metric::SyncProcessorQueueFlushTimeMs, ms(stats.flush_ms));
+        }
+        for f in &stats.fsync_ms {
+            m.add(Metric::Fsynctime, ms(*f));
+        }
+    }
+
+    /// A txn the server makes itself entered the pipeline (createSession on a handshake,
+    /// closeSession on expiry, deleteContainer): ZooKeeper submits these as requests too, so
+    /// they pass its Prep and Sync queues.
+    pub(crate) fn monitor_internal_request(&mut self) {
+        let m = &mut self.monitor.metrics;
+        m.add(Metric::PrepProcessorRequestQueued, 1);
+        m.add(Metric::PrepProcessorQueueSize, 0);
+        m.add(Metric::PrepProcessorQueueTimeMs, 0);
+        m.add(Metric::PrepProcessTime, 0);
+        m.add(Metric::ProposalProcessTime, 0);
+        m.add(Metric::SyncProcessorRequestQueued, 1);
     }
 }
 
