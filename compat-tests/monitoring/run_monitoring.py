@@ -310,6 +310,15 @@ def compare_mntr(rtext, ztext):
     same += [k for k in rd if "_per_namespace" in k]
     diff = [(k, rd.get(k), zd.get(k)) for k in same if rd.get(k) != zd.get(k)]
     check("4lw mntr values", not diff, repr(diff))
+    # The log path's summaries: how often each was fed (their values are timings).
+    fed = ["zk_cnt_" + k for k in (
+        "snapshottime", "dbinittime", "startup_snap_load_time", "startup_txns_loaded",
+        "startup_txns_load_time", "sync_processor_queue_size", "sync_processor_queue_time_ms",
+        "sync_process_time", "sync_processor_batch_size", "sync_processor_queue_flush_time_ms",
+        "sync_processor_queue_and_flush_time_ms", "fsynctime")]
+    fed += ["zk_sum_sync_processor_batch_size", "zk_sync_processor_request_queued"]
+    diff = [(k, rd.get(k), zd.get(k)) for k in fed if rd.get(k) != zd.get(k) or rd.get(k) is None]
+    check("4lw mntr log-path metrics fed", not diff, repr(diff))
     ok = int(zd.get("zk_open_file_descriptor_count", "-1")) > 0
     ok = ok and int(zd.get("zk_max_file_descriptor_count", "-1")) >= int(zd["zk_open_file_descriptor_count"])
     check("4lw mntr file descriptors", ok, repr((zd.get("zk_open_file_descriptor_count"),
@@ -376,6 +385,13 @@ def compare_admin(ref, zk):
         ok = ok and zb.startswith("{\n  \"") and " : " in zb
         diff = [(k, rj.get(k), zj.get(k)) for k in must_match.get(name, []) if rj.get(k) != zj.get(k)]
         check("admin " + name, ok and not diff, "%s vs %s\nkeys %r\nvs   %r\n%r" % (rs, zs, rk, zk_, diff))
+    # last_snapshot (lsnp): both took their startup snapshot of zxid 0 just now.
+    rl = json.loads(http(ref.admin_port, "/commands/lsnp")[2])
+    zl = json.loads(http(zk.admin_port, "/commands/lsnp")[2])
+    now = time.time()
+    ok = rl.get("zxid") == zl.get("zxid") == "0" and list(rl) == list(zl)
+    ok = ok and all(abs(now - j.get("timestamp", 0)) < 600 for j in (rl, zl))
+    check("admin last_snapshot", ok, "%r vs %r" % (rl, zl))
     # Aliases and errors.
     _, _, a = http(zk.admin_port, "/commands/mntr")
     check("admin alias mntr", json.loads(a).get("command") == "monitor", a[:200])

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use datatree::digest::{DigestTracker, DigestVerdict, ZxidDigest};
 use datatree::{DataTree, WatchEvent};
 use jute_codec::records::{
     Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse, TxnDigest,
@@ -25,7 +26,6 @@ use jute_codec::records::{
 use jute_codec::request::Request;
 use jute_codec::txn_body::{TxnBody, TxnEntry};
 use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
-use datatree::digest::{DigestTracker, DigestVerdict, ZxidDigest};
 use tracing::{debug, info, warn};
 
 use crate::metrics::ServerStats;
@@ -921,8 +921,7 @@ impl ServerCore {
         let outcome = self.tree.apply(&f.entry.hdr, &f.entry.body);
         let logged = f.entry.digest.map(|d| (d.version, d.tree_digest));
         if let DigestVerdict::Mismatch { expected, actual } =
-            self.digests
-                .txn_applied(zxid, logged, self.tree.digest())
+            self.digests.txn_applied(zxid, logged, self.tree.digest())
         {
             // ZK-COMPAT: DataTree.compareDigest: logged and counted, never fatal.
             warn!(

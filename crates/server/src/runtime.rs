@@ -17,7 +17,7 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::error::Error;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Stopwatch};
 use crate::core::{ConnId, CoreConfig, Input, Output, ServerCore};
 use crate::net::connection::ConnSettings;
 use crate::net::four_letter::FourLetter;
@@ -236,6 +236,7 @@ pub async fn try_serve(
     let mut persisted = None;
     let mut snap_dir = None;
     let mut snap_settings = SnapshotSettings::default();
+    let mut startup = None;
     let (tree, sessions, digests, log) = match &cfg.persist {
         None => (
             datatree::DataTree::with_config(tree_config),
@@ -246,8 +247,10 @@ pub async fn try_serve(
             },
         ),
         Some(p) => {
-            let (r, thread, purge) = open_persistence(p, tree_config, events_tx.clone())?;
+            let (r, thread, purge, startup_snap) =
+                open_persistence(p, tree_config, events_tx.clone())?;
             persisted = purge;
+            startup = Some((r.timings, startup_snap));
             snap_dir = Some(p.dirs().snap_dir);
             snap_settings = p.snapshot;
             (
@@ -265,6 +268,12 @@ pub async fn try_serve(
     let mut core = ServerCore::new(cfg.core.clone(), tree, now);
     core.restore_sessions(sessions, now);
     core.restore_digests(digests);
+    if let Some((timings, (path, took_ms))) = startup {
+        core.monitor_startup(&timings);
+        if let Some((zxid, mtime_s)) = snapshot_info(&path) {
+            core.monitor_snapshot_taken(zxid, mtime_s, took_ms);
+        }
+    }
     let (core_tx, core_rx) = mpsc::channel(64 * 1024);
     crate::monitor::start(&cfg.server_info.monitor, core_tx.clone(), shutdown.clone()).await;
     let settings = ConnSettings {
@@ -286,6 +295,7 @@ pub async fn try_serve(
         snap_dir,
         snap_settings,
         snapshot: Snapshotting::Idle,
+        snapshot_timer: Stopwatch::start(),
         events_tx,
     };
     let result = driver.run(core_rx, events, shutdown).await;
@@ -298,12 +308,27 @@ pub async fn try_serve(
     result
 }
 
-/// Recovery, then the log thread and autopurge.
+/// The zxid (from its name) and modification time in seconds of a snapshot file
+/// (`FileSnap`'s `SnapshotInfo(zxid, snapShot.lastModified() / 1000)`).
+fn snapshot_info(path: &std::path::Path) -> Option<(i64, i64)> {
+    let name = path.file_name()?.to_str()?;
+    let zxid = crate::persist::zxid_from_name(name, crate::persist::SNAPSHOT_PREFIX)?;
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let secs = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Some((zxid, secs))
+}
+
+/// The startup snapshot's file and how long writing it took.
+type StartupSnapshot = (PathBuf, u64);
+
+/// Recovery, then the startup snapshot, the log thread and autopurge.
 fn open_persistence(
     p: &PersistConfig,
     tree_config: datatree::tree::TreeConfig,
     events: mpsc::UnboundedSender<RuntimeEvent>,
-) -> Result<(Recovered, LogThread, Option<AutoPurge>), Error> {
+) -> Result<(Recovered, LogThread, Option<AutoPurge>, StartupSnapshot), Error> {
     let dirs = p.dirs();
     dirs.prepare(p.datadir_autocreate)?;
     let opts = RecoveryOptions {
@@ -329,13 +354,15 @@ fn open_persistence(
     );
     // ZK-COMPAT: ZooKeeperServer.loadData: "Make a clean snapshot" at every start, named
     // after the last zxid (it replaces a file of that name).
+    let snap_timer = Stopwatch::start();
     let mut snap = FuzzySnapshot::new(
         &recovered.tree,
         recovered.sessions.iter().map(|(id, t)| (*id, *t)),
         p.snapshot.write,
     );
     while !snap.step(&recovered.tree, usize::MAX) {}
-    snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree), &p.snapshot)?;
+    let snap_path = snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree), &p.snapshot)?;
+    let startup_snap = (snap_path, snap_timer.elapsed_ms());
     let log_dir: Arc<dyn LogDir> = match &p.log_dir {
         Some(d) => Arc::clone(d),
         None => Arc::new(FileDir::new(&dirs.log_dir)),
@@ -352,7 +379,7 @@ fn open_persistence(
         ),
         None => None,
     };
-    Ok((recovered, thread, purge))
+    Ok((recovered, thread, purge, startup_snap))
 }
 
 struct CoreDriver {
@@ -365,6 +392,8 @@ struct CoreDriver {
     snap_dir: Option<PathBuf>,
     snap_settings: SnapshotSettings,
     snapshot: Snapshotting,
+    /// Started with the current snapshot (`snapshottime`).
+    snapshot_timer: Stopwatch,
     events_tx: mpsc::UnboundedSender<RuntimeEvent>,
 }
 
@@ -437,6 +466,7 @@ impl CoreDriver {
         let snap = FuzzySnapshot::new(self.core.tree(), sessions, self.snap_settings.write);
         info!("Creating snapshot 0x{:x}", snap.zxid());
         self.snapshot = Snapshotting::Walking(snap);
+        self.snapshot_timer = Stopwatch::start();
     }
 
     /// One slice of the fuzzy walk; the finished image goes to a writer thread.
@@ -487,8 +517,15 @@ impl CoreDriver {
                 Err(Error::io("writing the txn log", std::io::Error::other(msg)))
             }
             RuntimeEvent::SnapshotWritten(result) => {
-                if let Err(e) = result {
-                    warn!("Unexpected exception while taking a snapshot: {e}");
+                match result {
+                    Ok(path) => {
+                        let took_ms = self.snapshot_timer.elapsed_ms();
+                        info!("Snapshot taken in {took_ms} ms");
+                        if let Some((zxid, mtime_s)) = snapshot_info(&path) {
+                            self.core.monitor_snapshot_taken(zxid, mtime_s, took_ms);
+                        }
+                    }
+                    Err(e) => warn!("Unexpected exception while taking a snapshot: {e}"),
                 }
                 self.snapshot = Snapshotting::Idle;
                 Ok(())

@@ -1539,7 +1539,10 @@ fn precalculated_digests_equal_the_tree_digest_after_each_apply() {
         create("/a/b", 0),
         Request::Multi(vec![m_create("/m", OpCode::Create, 0), m_set_data("/m", 0)]),
         // Fails at its second op: the records of the first are rolled back.
-        Request::Multi(vec![m_create("/n", OpCode::Create, 0), m_delete("/nope", -1)]),
+        Request::Multi(vec![
+            m_create("/n", OpCode::Create, 0),
+            m_delete("/nope", -1),
+        ]),
         Request::Multi(vec![m_check("/a", 1)]),
         delete("/missing", -1),
     ];

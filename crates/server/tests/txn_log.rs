@@ -395,7 +395,10 @@ fn log_thread_reports_synced_only_after_the_fsync() {
         .sum();
     assert_eq!(timed, 6);
     assert!(!stats.txns.is_empty());
-    assert!(stats.txns.iter().all(|t| t.queue_and_flush_ms >= t.queued_ms));
+    assert!(stats
+        .txns
+        .iter()
+        .all(|t| t.queue_and_flush_ms >= t.queued_ms));
 }
 
 #[test]

@@ -577,9 +577,11 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
         }
         "is_read_only" => data.put("read_only", false),
         "last_snapshot" => {
-            // No snapshot taken or loaded: SnapshotInfo is null.
-            data.put("zxid", format!("{:x}", -1i64));
-            data.put("timestamp", -1i64);
+            // `FileSnap.lastSnapshotInfo`; null (-1, -1) before the first snapshot, which
+            // only a server without a data directory never takes.
+            let (zxid, timestamp) = ctx.monitor().last_snapshot.unwrap_or((-1, -1));
+            data.put("zxid", format!("{zxid:x}"));
+            data.put("timestamp", timestamp);
         }
         "leader" => data.put("error", "server is not initialized"),
         "monitor" => {

@@ -34,6 +34,7 @@ use tracing::{debug, info, warn};
 
 use super::txn_log::{self, Frame, LogEnd, LogFileReader, OpenError};
 use super::{list_files, DataDirs, LOG_PREFIX};
+use crate::clock::Stopwatch;
 use crate::error::Error;
 use crate::session::SessionId;
 
@@ -104,6 +105,21 @@ pub struct Recovered {
     /// The digest checks of the snapshot and the replayed txns, and the digest log, which
     /// the server carries on with (`DataTree`'s digest state survives `loadData`).
     pub digests: DigestTracker,
+    /// How long the steps took, for the startup metrics.
+    pub timings: StartupTimings,
+}
+
+/// How long loading the database took (the `startup_*` and `dbinittime` metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartupTimings {
+    /// Finding and loading the snapshot (`STARTUP_SNAP_LOAD_TIME`).
+    pub snap_load_ms: u64,
+    /// Txns replayed and the time replay took (`STARTUP_TXNS_LOADED`,
+    /// `STARTUP_TXNS_LOAD_TIME`); `None` for a new empty database, which ZooKeeper creates
+    /// without that step.
+    pub txns: Option<(u64, u64)>,
+    /// The whole restore (`DB_INIT_TIME`).
+    pub db_init_ms: u64,
 }
 
 impl Recovered {
@@ -124,10 +140,14 @@ pub fn restore(
     opts: &RecoveryOptions,
     load_snapshot: SnapshotLoader<'_>,
 ) -> Result<Recovered, Error> {
+    let restore_timer = Stopwatch::start();
     let mut notes = Vec::new();
     let trust_empty_db = take_initialize_marker(dirs, opts.repair)? || opts.db_autocreate;
     let logs = list_files(&dirs.log_dir, LOG_PREFIX)?;
+    let snap_timer = Stopwatch::start();
     let base = load_snapshot(&dirs.snap_dir, opts.tree_config)?;
+    let snap_load_ms = snap_timer.elapsed_ms();
+    let empty_db = base.is_none() && logs.is_empty();
     let mut digests = DigestTracker::new(opts.digest_enabled, None);
     let (tree, sessions, snapshot) = match base {
         Some(b) => {
@@ -186,10 +206,19 @@ pub fn restore(
         replayed: 0,
         notes,
         digests,
+        timings: StartupTimings {
+            snap_load_ms,
+            ..StartupTimings::default()
+        },
     };
     let from = r.snapshot.as_ref().map_or(0, |(z, _)| *z) + 1;
+    let replay_timer = Stopwatch::start();
     replay(&logs, from, opts, &mut r)?;
+    if !empty_db {
+        r.timings.txns = Some((r.replayed, replay_timer.elapsed_ms()));
+    }
     kill_dead_sessions(&mut r);
+    r.timings.db_init_ms = restore_timer.elapsed_ms();
     Ok(r)
 }
 

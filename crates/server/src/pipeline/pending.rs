@@ -142,9 +142,7 @@ impl Pending {
     fn node_digest(&self, path: &str, tree: &DataTree) -> u64 {
         match self.by_path.get(path) {
             Some(stored) => stored.node_digest,
-            None => tree
-                .node(path)
-                .map_or(0, |n| digest::znode_digest(path, n)),
+            None => tree.node(path).map_or(0, |n| digest::znode_digest(path, n)),
         }
     }
 
