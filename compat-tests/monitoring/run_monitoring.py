@@ -500,13 +500,71 @@ def parse_exposition(text):
     return {f: (types[f], helps.get(f), s) for f, s in fams.items()}
 
 
+JAVA_DOUBLE = re.compile(r"-?\d+\.\d+(E-?\d+)?|NaN|-?Infinity")
+
+
+def prometheus_mntr_keys(registered):
+    """The keys `mntr` must list with the Prometheus provider (PrometheusMetricsProvider.dump,
+    buildKeyForDump), for the unlabelled families ZooKeeper 3.8.0 registers."""
+    keys = set()
+    for name, (typ, how) in registered.items():
+        if how in ("Gauge", "Counter"):
+            keys.add("zk_" + name)
+        elif how in ("Basic", "Advanced"):
+            qs = ["0.5"] if how == "Basic" else ["0.5", "0.9", "0.99"]
+            keys |= {'zk_%s{quantile="%s"}' % (name, q) for q in qs}
+            keys |= {"zk_%s_count" % name, "zk_%s_sum" % name}
+    return keys
+
+
+def check_prometheus_mntr(run, registered, fams):
+    text = four(run.port, "mntr")
+    kv = lines_kv(text, "\t")
+    keys = [k for k, _ in kv]
+    check("prometheus mntr starts with version and state",
+          keys[:2] == ["zk_version", "zk_server_state"], repr(keys[:3]))
+    metric_kv = kv[2:]
+    unlabelled = {k for k, _ in metric_kv if "{key=" not in k and not k.startswith("zk_process_")}
+    want = prometheus_mntr_keys(registered)
+    check("prometheus mntr keys are the provider's samples", unlabelled == want,
+          "missing %r extra %r" % (sorted(want - unlabelled)[:10], sorted(unlabelled - want)[:10]))
+    bad = [(k, v) for k, v in metric_kv if not JAVA_DOUBLE.fullmatch(v)]
+    check("prometheus mntr values are doubles", not bad, repr(bad[:5]))
+    d = dict(metric_kv)
+    sets = sorted(k for k in d if k.startswith("zk_write_per_namespace") and "{key=" in k)
+    expect_sets = sorted('zk_write_per_namespace%s{key="%s"%s}' % (sfx, ns, q)
+                         for ns in ("app", "other")
+                         for sfx, q in (("", ',quantile="0.5"'), ("_count", ""), ("_sum", "")))
+    check("prometheus mntr summary set keys", sets == expect_sets, "%r" % sets)
+    # Same values as the exposition, sample by sample (what does not move between the two).
+    exp = {}
+    for f, (_, _, samples) in fams.items():
+        for sname, labels, value in samples:
+            lab = ",".join('%s="%s"' % kv_ for kv_ in labels.items())
+            exp["zk_" + sname + ("{%s}" % lab if lab else "")] = float(value.replace("+Inf", "inf"))
+    steady = ["zk_znode_count", "zk_ephemerals_count", "zk_watch_count", "zk_global_sessions",
+              "zk_approximate_data_size", 'zk_write_per_namespace_count{key="app"}',
+              'zk_write_per_namespace_sum{key="app"}', "zk_readlatency_count"]
+    diff = [(k, d.get(k), exp.get(k)) for k in steady
+            if d.get(k) is None or float(d[k]) != exp.get(k)]
+    check("prometheus mntr values match /metrics", not diff, repr(diff))
+    _, _, body = http(run.admin_port, "/commands/monitor")
+    mj = json.loads(body)
+    ok = [k for k in mj if k not in ("command", "error")] == [k[3:] for k in keys]
+    ok = ok and all(isinstance(mj[k[3:]], float) or mj[k[3:]] in ("NaN",)
+                    for k, _ in metric_kv)
+    check("prometheus admin monitor has the same samples", ok, body[:300])
+
+
 def compare_prometheus(zkrs_bin, workdir):
     expected = {}
+    registered = {}
     with open(os.path.join(HERE, "zk-3.8.0-prometheus-metrics.txt")) as f:
         for ln in f:
             if ln.strip() and not ln.startswith("#"):
-                name, typ, _ = ln.split()
+                name, typ, how = ln.split()
                 expected[name] = typ
+                registered[name] = (typ, how)
     mport = servers.free_port()
     run = Run("zkrs", zkrs_bin, workdir,
               "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\n"
@@ -546,6 +604,7 @@ def compare_prometheus(zkrs_bin, workdir):
         check("prometheus summary set labels", sorted(wp) == [("app", "0.5"), ("other", "0.5")], repr(wp))
         rl = sorted(s[1].get("quantile") for s in fams["readlatency"][2] if s[0] == "readlatency")
         check("prometheus advanced summary quantiles", rl == ["0.5", "0.9", "0.99"], repr(rl))
+        check_prometheus_mntr(run, registered, fams)
     finally:
         run.stop()
 

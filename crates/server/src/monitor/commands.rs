@@ -9,6 +9,7 @@
 use super::core_hooks::CoreMonitor;
 use super::json::Json;
 use super::process::{dir_size, ProcessStats};
+use super::prometheus;
 use super::registry::{gauge_order, Metrics};
 use super::MonitorInfo;
 use crate::core::{Now, ServerCore};
@@ -357,8 +358,11 @@ fn gauge_value(
     })
 }
 
-/// `mntr`'s entries (without the `zk_` prefix), in ZooKeeper's order: version and state,
-/// the gauges, then the metric registry.
+/// `mntr`'s entries (without the `zk_` prefix), in ZooKeeper's order: version and state
+/// (`ZooKeeperServer.dumpMonitorValues`), then the metrics provider's `dump`. The default
+/// provider lists the gauges then the registry (`DefaultMetricsProvider.dump`); the
+/// Prometheus provider lists every sample of its exposition, each a double, summaries as
+/// their `{quantile="…"}`, `_count` and `_sum` samples ([`prometheus::mntr_samples`]).
 pub fn mntr_entries(ctx: &Ctx<'_>) -> Vec<(String, Json)> {
     let stats = ctx.server_stats();
     let proc = ProcessStats::read();
@@ -366,6 +370,16 @@ pub fn mntr_entries(ctx: &Ctx<'_>) -> Vec<(String, Json)> {
         ("version".to_owned(), Json::from(fl::full_version())),
         ("server_state".to_owned(), Json::from(stats.mode.as_str())),
     ];
+    if ctx.info.prometheus_enabled() {
+        let snap = prometheus::MetricsSnapshot {
+            gauges: gauges(ctx),
+            metrics: metrics(ctx),
+        };
+        for (key, value) in prometheus::mntr_samples(&snap, &proc) {
+            out.push((key, Json::Double(value)));
+        }
+        return out;
+    }
     for name in gauge_order() {
         if let Some(v) = gauge_value(name, ctx, &stats, &proc) {
             out.push((name.to_owned(), v));
