@@ -627,7 +627,7 @@ impl ServeConfig {
                 // `Boolean.parseBoolean`, default true (ZooKeeperServer's static initialiser).
                 digest_enabled: props
                     .get("zookeeper.digest.enabled")
-                    .map_or(true, |v| v.eq_ignore_ascii_case("true")),
+                    .is_none_or(|v| v.eq_ignore_ascii_case("true")),
             },
             max_client_cnxns: cfg.max_client_cnxns as usize,
             max_buffer: props.jute_max_buffer().max(0) as usize,
