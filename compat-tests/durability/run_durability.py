@@ -15,6 +15,8 @@ Cases, in order (each continues the previous one's directory):
   zk-gz-to-zkrs       ZooKeeper writes gzip snapshots, zkrs reads them
   tools               zkrs check-datadir accepts the directory; ZooKeeper's TxnLogToolkit
                       reads every log file (both servers' logs) without a CRC error
+  txnlog-dump         `zkrs txnlog-dump` prints every log file (both servers') exactly as
+                      ZooKeeper's TxnLogToolkit does
   digests             every txn but errors carries a TxnDigest, and each equals the digest
                       ZooKeeper's own DataTree computes when it replays the whole history
                       (DigestCheck.java); each reader found no digest mismatch when it
@@ -62,7 +64,7 @@ class Java:
         r = subprocess.run(
             ["java", "-cp", self.classes + ":" + self.cp,
              "-Dlog4j.configuration=file:/dev/null", "-Dzookeeper.extendedTypesEnabled=true",
-             cls] + list(args),
+             "-Duser.timezone=UTC", cls] + list(args),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
         if r.returncode != 0:
             raise RuntimeError("%s %s failed (%d):\n%s" % (
@@ -145,6 +147,20 @@ class Suite:
         if "CRC ERROR" in out or "EOF reached after" not in out:
             raise RuntimeError("TxnLogToolkit on %s:\n%s" % (newest, out[-2000:]))
 
+    def txnlog_dump(self):
+        v2 = os.path.join(self.work, "data", "version-2")
+        logs = sorted(f for f in os.listdir(v2) if f.startswith("log."))
+        for name in logs:
+            path = os.path.join(v2, name)
+            ref = self.java.run("org.apache.zookeeper.server.persistence.TxnLogToolkit", path)
+            r = subprocess.run([self.zkrs, "txnlog-dump", path], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            ours = r.stdout.decode(errors="replace")
+            if r.returncode != 0 or ours != ref:
+                raise RuntimeError("%s: zkrs txnlog-dump differs from TxnLogToolkit: %s"
+                                   % (name, first_difference(ref, ours)))
+        print("  %d log files dumped identically" % len(logs), flush=True)
+
     def digests(self):
         if self.digest_failures:
             raise RuntimeError("digest mismatches on load: %s" % self.digest_failures)
@@ -184,6 +200,7 @@ def main():
     s.case("zk-gz-to-zkrs", s.switch, "reference", "zkrs", "/gz",
            writer_props=["-Dzookeeper.snapshot.compression.method=gz"])
     s.case("tools", s.tools)
+    s.case("txnlog-dump", s.txnlog_dump)
     s.case("digests", s.digests)
     print("durability: %d passed, %d failed" % (s.passed, s.failed), flush=True)
     sys.exit(1 if s.failed else 0)
