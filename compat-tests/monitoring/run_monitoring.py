@@ -4,7 +4,10 @@ structure (keys, their order, line formats, value types) and the values that mus
 (znode, watch and ephemeral counts, Mode, per-namespace byte counts, ...). A second zkrs,
 started with the Prometheus metrics provider, serves /metrics; its text is parsed and its
 families checked against the names and types ZooKeeper 3.8.0 registers (read from its
-source into zk-3.8.0-prometheus-metrics.txt: Debian's ZooKeeper has no Prometheus provider).
+source into zk-3.8.0-prometheus-metrics.txt: Debian's ZooKeeper has no Prometheus provider);
+its `mntr` and admin `monitor` must list exactly the samples PrometheusMetricsProvider.dump
+would (buildKeyForDump keys, double values). Two more fresh servers of each kind are taken
+past zxid 0x100 to compare the digest log (`hash`, admin `hash`) and the digest checks.
 
 Usage: python run_monitoring.py --out DIR [--zkrs-bin PATH]   (kazoo must be importable)
 Prints one line per check and `monitoring: N passed, N failed`; writes DIR/outcomes.txt.
