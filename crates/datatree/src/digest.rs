@@ -129,6 +129,8 @@ pub struct DigestTracker {
     snapshot_target: Option<ZxidDigest>,
     /// `digestLog`, oldest first.
     log: std::collections::VecDeque<ZxidDigest>,
+    /// `lastProcessedZxidDigest`: the last txn applied while not fuzzy.
+    last: Option<ZxidDigest>,
     /// Mismatches found so far (`reportDigestMismatch` calls).
     mismatches: u64,
 }
@@ -142,6 +144,7 @@ impl DigestTracker {
             enabled,
             snapshot_target: snapshot_target.filter(|_| enabled),
             log: std::collections::VecDeque::new(),
+            last: None,
             mismatches: 0,
         }
     }
@@ -196,12 +199,14 @@ impl DigestTracker {
     }
 
     fn log_digest(&mut self, zxid: i64, digest: i64) {
+        let zd = ZxidDigest {
+            zxid,
+            version: DIGEST_VERSION,
+            digest,
+        };
+        self.last = Some(zd);
         if zxid % DIGEST_LOG_INTERVAL == 0 {
-            self.log.push_back(ZxidDigest {
-                zxid,
-                version: DIGEST_VERSION,
-                digest,
-            });
+            self.log.push_back(zd);
             if self.log.len() > DIGEST_LOG_LIMIT {
                 self.log.pop_front();
             }
@@ -211,6 +216,13 @@ impl DigestTracker {
     /// The digest log, oldest first (`getDigestLog`).
     pub fn log(&self) -> impl Iterator<Item = &ZxidDigest> {
         self.log.iter()
+    }
+
+    /// `lastProcessedZxidDigest`, what a snapshot's digest section holds: the zxid and tree
+    /// digest of the last txn applied while the tree was not fuzzy, or
+    /// [`ZxidDigest::EMPTY`] when there was none since the tree was loaded.
+    pub fn last_processed(&self) -> ZxidDigest {
+        self.last.unwrap_or(ZxidDigest::EMPTY)
     }
 
     /// Mismatches found so far.
@@ -283,6 +295,7 @@ mod tests {
             );
         }
         let log: Vec<i64> = t.log().map(|d| d.zxid).collect();
+        assert_eq!(t.last_processed().zxid, 128 * 1030);
         assert_eq!(log.len(), DIGEST_LOG_LIMIT);
         assert_eq!(log[0], 128 * 7);
         assert_eq!(log[1023], 128 * 1030);
@@ -297,8 +310,10 @@ mod tests {
             digest: 50,
         };
         let mut t = DigestTracker::new(true, Some(target));
+        assert_eq!(t.last_processed(), ZxidDigest::EMPTY);
         assert_eq!(t.txn_applied(4, Some((2, 1)), 2), DigestVerdict::Skipped);
         assert!(t.is_fuzzy());
+        assert_eq!(t.last_processed(), ZxidDigest::EMPTY, "not while fuzzy");
         // The target matches, then the txn's own digest is compared too.
         assert_eq!(t.txn_applied(5, Some((2, 50)), 50), DigestVerdict::Matched);
         assert!(!t.is_fuzzy());

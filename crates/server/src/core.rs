@@ -370,6 +370,11 @@ impl ServerCore {
         self.digests = digests;
     }
 
+    /// `lastProcessedZxidDigest`: what a snapshot taken now carries in its digest section.
+    pub fn last_processed_digest(&self) -> ZxidDigest {
+        self.digests.last_processed()
+    }
+
     /// The digest log (`DataTree.getDigestLog`), oldest first: what `hash` prints.
     pub fn digest_log(&self) -> impl Iterator<Item = &ZxidDigest> {
         self.digests.log()

@@ -361,7 +361,11 @@ fn open_persistence(
         p.snapshot.write,
     );
     while !snap.step(&recovered.tree, usize::MAX) {}
-    let snap_path = snapshot_io::write(&dirs.snap_dir, &snap.finish(&recovered.tree), &p.snapshot)?;
+    let snap_path = snapshot_io::write(
+        &dirs.snap_dir,
+        &snap.finish_with_digest(&recovered.tree, recovered.digests.last_processed()),
+        &p.snapshot,
+    )?;
     let startup_snap = (snap_path, snap_timer.elapsed_ms());
     let log_dir: Arc<dyn LogDir> = match &p.log_dir {
         Some(d) => Arc::clone(d),
@@ -482,7 +486,7 @@ impl CoreDriver {
         else {
             unreachable!("walking above");
         };
-        let image = snap.finish(self.core.tree());
+        let image = snap.finish_with_digest(self.core.tree(), self.core.last_processed_digest());
         let dir = self
             .snap_dir
             .clone()
@@ -549,10 +553,15 @@ impl CoreDriver {
             CoreMsg::FourLetter { conn, cmd, arg } => {
                 let info = &self.cfg.server_info.monitor;
                 let text = crate::monitor::four_letter(&mut self.core, info, now, conn, cmd, arg);
-                if let Some(tx) = self.conns.get(&conn) {
+                if let Some(tx) = self.conns.remove(&conn) {
                     let _ = tx.send(ConnMsg::Data(Bytes::from(text.into_bytes())));
                     let _ = tx.send(ConnMsg::Close);
                 }
+                // ZK-COMPAT: NIOServerCnxn.close takes the connection out of the factory
+                // before its socket closes, so a client that read the answer to EOF never
+                // sees its own finished 4lw connection in the next `stat`/`cons`/`mntr`.
+                // (The connection task's own Disconnected, later, finds nothing to do.)
+                self.core.handle(now, Input::Disconnected { conn });
             }
             CoreMsg::Monitor(req) => {
                 let info = &self.cfg.server_info.monitor;
