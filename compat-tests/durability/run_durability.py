@@ -15,6 +15,12 @@ Cases, in order (each continues the previous one's directory):
   zk-gz-to-zkrs       ZooKeeper writes gzip snapshots, zkrs reads them
   tools               zkrs check-datadir accepts the directory; ZooKeeper's TxnLogToolkit
                       reads every log file (both servers' logs) without a CRC error
+  txnlog-dump         `zkrs txnlog-dump` prints every log file (both servers') exactly as
+                      ZooKeeper's TxnLogToolkit does
+  digests             every txn but errors carries a TxnDigest, and each equals the digest
+                      ZooKeeper's own DataTree computes when it replays the whole history
+                      (DigestCheck.java); each reader found no digest mismatch when it
+                      loaded the other's snapshot and logs (mntr zk_digest_mismatches_count)
 
 Prints `durability: N passed, N failed`; exit status 1 on any failure.
 Usage: run_durability.py --zkrs target/release/zkrs [--work DIR]
@@ -51,13 +57,14 @@ class Java:
         subprocess.run(
             ["javac", "-proc:none", "-d", self.classes, "-cp", self.cp,
              os.path.join(HERE, "GenFixture.java"), os.path.join(HERE, "TreeDump.java"),
-             os.path.join(HERE, "LogCheck.java")],
+             os.path.join(HERE, "LogCheck.java"), os.path.join(HERE, "DigestCheck.java")],
             check=True)
 
     def run(self, cls, *args, timeout=120):
         r = subprocess.run(
             ["java", "-cp", self.classes + ":" + self.cp,
-             "-Dlog4j.configuration=file:/dev/null", cls] + list(args),
+             "-Dlog4j.configuration=file:/dev/null", "-Dzookeeper.extendedTypesEnabled=true",
+             "-Duser.timezone=UTC", cls] + list(args),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
         if r.returncode != 0:
             raise RuntimeError("%s %s failed (%d):\n%s" % (
@@ -82,6 +89,7 @@ class Suite:
         self.passed = 0
         self.failed = 0
         self.outcomes = []
+        self.digest_failures = []
 
     def server(self, kind, props=()):
         return servers.Server(kind, self.work, self.port, zoo_cfg_extra=CFG, props=props,
@@ -105,8 +113,13 @@ class Suite:
         r.start()
         try:
             after = self.java.run("TreeDump", self.hp())
+            mntr = servers.four_letter(self.port, "mntr").decode()
         finally:
             r.stop()
+        if "zk_digest_mismatches_count\t0\n" not in mntr:
+            self.digest_failures.append("%s reading %s's files: %s" % (
+                reader_kind, writer_kind,
+                [l for l in mntr.splitlines() if "digest" in l] or mntr[-500:]))
         if before != after:
             raise RuntimeError("%s serves a different tree than %s wrote: %s"
                                % (reader_kind, writer_kind, first_difference(before, after)))
@@ -134,6 +147,31 @@ class Suite:
                             os.path.join(v2, newest))
         if "CRC ERROR" in out or "EOF reached after" not in out:
             raise RuntimeError("TxnLogToolkit on %s:\n%s" % (newest, out[-2000:]))
+
+    def txnlog_dump(self):
+        v2 = os.path.join(self.work, "data", "version-2")
+        logs = sorted(f for f in os.listdir(v2) if f.startswith("log."))
+        for name in logs:
+            path = os.path.join(v2, name)
+            ref = self.java.run("org.apache.zookeeper.server.persistence.TxnLogToolkit", path)
+            r = subprocess.run([self.zkrs, "txnlog-dump", path], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            ours = r.stdout.decode(errors="replace")
+            if r.returncode != 0 or ours != ref:
+                raise RuntimeError("%s: zkrs txnlog-dump differs from TxnLogToolkit: %s"
+                                   % (name, first_difference(ref, ours)))
+        print("  %d log files dumped identically" % len(logs), flush=True)
+
+    def digests(self):
+        if self.digest_failures:
+            raise RuntimeError("digest mismatches on load: %s" % self.digest_failures)
+        v2 = os.path.join(self.work, "data", "version-2")
+        out = self.java.run("DigestCheck", v2).strip()
+        f = out.split()
+        if len(f) < 8 or f[0] != "txns" or int(f[3]) == 0 or f[3] != f[5] or f[7] != "0" \
+                or "first-mismatch" in out:
+            raise RuntimeError("DigestCheck: " + out)
+        print("  " + out, flush=True)
 
     def case(self, name, fn, *args, **kwargs):
         t0 = time.monotonic()
@@ -165,6 +203,8 @@ def main():
     s.case("zk-gz-to-zkrs", s.switch, "reference", "zkrs", "/gz",
            writer_props=["-Dzookeeper.snapshot.compression.method=gz"])
     s.case("tools", s.tools)
+    s.case("txnlog-dump", s.txnlog_dump)
+    s.case("digests", s.digests)
     with open(os.path.join(work, "outcomes.txt"), "w", encoding="utf-8") as f:
         f.write("".join(line + "\n" for line in s.outcomes))
     print("durability: %d passed, %d failed" % (s.passed, s.failed), flush=True)

@@ -4,7 +4,10 @@ structure (keys, their order, line formats, value types) and the values that mus
 (znode, watch and ephemeral counts, Mode, per-namespace byte counts, ...). A second zkrs,
 started with the Prometheus metrics provider, serves /metrics; its text is parsed and its
 families checked against the names and types ZooKeeper 3.8.0 registers (read from its
-source into zk-3.8.0-prometheus-metrics.txt: Debian's ZooKeeper has no Prometheus provider).
+source into zk-3.8.0-prometheus-metrics.txt: Debian's ZooKeeper has no Prometheus provider);
+its `mntr` and admin `monitor` must list exactly the samples PrometheusMetricsProvider.dump
+would (buildKeyForDump keys, double values). Two more fresh servers of each kind are taken
+past zxid 0x100 to compare the digest log (`hash`, admin `hash`) and the digest checks.
 
 Usage: python run_monitoring.py --out DIR [--zkrs-bin PATH]   (kazoo must be importable)
 Prints one line per check and `monitoring: N passed, N failed`; writes DIR/outcomes.txt.
@@ -209,7 +212,8 @@ def compare_4lw(ref, zk):
           and z["wchc"].endswith("\n\n"), "%r vs %r" % (r["wchc"], z["wchc"]))
     check("4lw wchp", watch_map(r["wchp"], ref, True) == watch_map(z["wchp"], zk, True)
           and z["wchp"].endswith("\n\n"), "%r vs %r" % (r["wchp"], z["wchp"]))
-    check("4lw hash", r["hash"] == z["hash"] == "", "%r vs %r" % (r["hash"], z["hash"]))
+    check("4lw hash (digest log empty before zxid 0x80)", r["hash"] == z["hash"] == "",
+          "%r vs %r" % (r["hash"], z["hash"]))
 
     check("4lw dump", dump_shape(r["dump"], ref) == dump_shape(z["dump"], zk),
           "\n%s\nvs\n%s" % (r["dump"], z["dump"]))
@@ -309,6 +313,15 @@ def compare_mntr(rtext, ztext):
     same += [k for k in rd if "_per_namespace" in k]
     diff = [(k, rd.get(k), zd.get(k)) for k in same if rd.get(k) != zd.get(k)]
     check("4lw mntr values", not diff, repr(diff))
+    # The log path's summaries: how often each was fed (their values are timings).
+    fed = ["zk_cnt_" + k for k in (
+        "snapshottime", "dbinittime", "startup_snap_load_time", "startup_txns_loaded",
+        "startup_txns_load_time", "sync_processor_queue_size", "sync_processor_queue_time_ms",
+        "sync_process_time", "sync_processor_batch_size", "sync_processor_queue_flush_time_ms",
+        "sync_processor_queue_and_flush_time_ms", "fsynctime")]
+    fed += ["zk_sum_sync_processor_batch_size", "zk_sync_processor_request_queued"]
+    diff = [(k, rd.get(k), zd.get(k)) for k in fed if rd.get(k) != zd.get(k) or rd.get(k) is None]
+    check("4lw mntr log-path metrics fed", not diff, repr(diff))
     ok = int(zd.get("zk_open_file_descriptor_count", "-1")) > 0
     ok = ok and int(zd.get("zk_max_file_descriptor_count", "-1")) >= int(zd["zk_open_file_descriptor_count"])
     check("4lw mntr file descriptors", ok, repr((zd.get("zk_open_file_descriptor_count"),
@@ -375,6 +388,13 @@ def compare_admin(ref, zk):
         ok = ok and zb.startswith("{\n  \"") and " : " in zb
         diff = [(k, rj.get(k), zj.get(k)) for k in must_match.get(name, []) if rj.get(k) != zj.get(k)]
         check("admin " + name, ok and not diff, "%s vs %s\nkeys %r\nvs   %r\n%r" % (rs, zs, rk, zk_, diff))
+    # last_snapshot (lsnp): both took their startup snapshot of zxid 0 just now.
+    rl = json.loads(http(ref.admin_port, "/commands/lsnp")[2])
+    zl = json.loads(http(zk.admin_port, "/commands/lsnp")[2])
+    now = time.time()
+    ok = rl.get("zxid") == zl.get("zxid") == "0" and list(rl) == list(zl)
+    ok = ok and all(abs(now - j.get("timestamp", 0)) < 600 for j in (rl, zl))
+    check("admin last_snapshot", ok, "%r vs %r" % (rl, zl))
     # Aliases and errors.
     _, _, a = http(zk.admin_port, "/commands/mntr")
     check("admin alias mntr", json.loads(a).get("command") == "monitor", a[:200])
@@ -398,6 +418,51 @@ def compare_admin(ref, zk):
             "global_sessions"] + [k for k in rm if "_per_namespace" in k]
     diff = [(k, rm.get(k), zm.get(k)) for k in same if rm.get(k) != zm.get(k)]
     check("admin monitor values", not diff, repr(diff))
+
+
+# ----- digest log (hash) ----------------------------------------------------------------
+
+HASH_LINE = re.compile(r"^([0-9a-f]+): (-?\d+)$")
+
+
+def hash_run(kind, zkrs_bin, workdir):
+    """A fresh server taken past zxid 0x100 (the digest log keeps every 128th zxid); returns
+    the `hash` text, the admin `hash` JSON, and the `mntr` digest mismatch count."""
+    run = Run(kind, zkrs_bin, workdir)
+    try:
+        run.start()
+        zk = KazooClient(hosts="127.0.0.1:%d" % run.port, timeout=30)
+        zk.start(timeout=30)
+        run.clients.append(zk)
+        zk.create("/h", b"")
+        for i in range(300):
+            zk.create("/h/n%d" % i, b"d" * (i % 7), ephemeral=(i % 3 == 0))
+        zk.set("/h", b"last")
+        zk.sync("/")
+        text = four(run.port, "hash")
+        _, _, body = http(run.admin_port, "/commands/hash")
+        mntr = dict(lines_kv(four(run.port, "mntr"), "\t"))
+        return text, json.loads(body), mntr.get("zk_digest_mismatches_count")
+    finally:
+        run.stop()
+
+
+def compare_hash(zkrs_bin, workdir):
+    rtext, rjson, rmis = hash_run("reference", None, os.path.join(workdir, "ref"))
+    ztext, zjson, zmis = hash_run("zkrs", zkrs_bin, os.path.join(workdir, "zkrs"))
+    # The digests differ (ctime/mtime are covered), the zxids they are logged at must not.
+    rz = [HASH_LINE.match(ln) for ln in rtext.splitlines()]
+    zz = [HASH_LINE.match(ln) for ln in ztext.splitlines()]
+    ok = all(rz) and all(zz) and rtext.endswith("\n") and ztext.endswith("\n")
+    ok = ok and [m.group(1) for m in rz] == [m.group(1) for m in zz] == ["80", "100"]
+    check("4lw hash", ok, "%r vs %r" % (rtext, ztext))
+    rd, zd = rjson.get("digests", []), zjson.get("digests", [])
+    ok = [list(d) for d in rd] == [list(d) for d in zd] and len(zd) == 2
+    ok = ok and [(d["zxid"], d["digest_version"]) for d in rd] == \
+        [(d["zxid"], d["digest_version"]) for d in zd] == [(128, 2), (256, 2)]
+    ok = ok and [str(d["digest"]) for d in zd] == [m.group(2) for m in zz]
+    check("admin hash digests", ok, "%r vs %r" % (rjson, zjson))
+    check("mntr digest_mismatches_count", rmis == zmis == "0", repr((rmis, zmis)))
 
 
 # ----- Prometheus -----------------------------------------------------------------------
@@ -438,13 +503,71 @@ def parse_exposition(text):
     return {f: (types[f], helps.get(f), s) for f, s in fams.items()}
 
 
+JAVA_DOUBLE = re.compile(r"-?\d+\.\d+(E-?\d+)?|NaN|-?Infinity")
+
+
+def prometheus_mntr_keys(registered):
+    """The keys `mntr` must list with the Prometheus provider (PrometheusMetricsProvider.dump,
+    buildKeyForDump), for the unlabelled families ZooKeeper 3.8.0 registers."""
+    keys = set()
+    for name, (typ, how) in registered.items():
+        if how in ("Gauge", "Counter"):
+            keys.add("zk_" + name)
+        elif how in ("Basic", "Advanced"):
+            qs = ["0.5"] if how == "Basic" else ["0.5", "0.9", "0.99"]
+            keys |= {'zk_%s{quantile="%s"}' % (name, q) for q in qs}
+            keys |= {"zk_%s_count" % name, "zk_%s_sum" % name}
+    return keys
+
+
+def check_prometheus_mntr(run, registered, fams):
+    text = four(run.port, "mntr")
+    kv = lines_kv(text, "\t")
+    keys = [k for k, _ in kv]
+    check("prometheus mntr starts with version and state",
+          keys[:2] == ["zk_version", "zk_server_state"], repr(keys[:3]))
+    metric_kv = kv[2:]
+    unlabelled = {k for k, _ in metric_kv if "{key=" not in k and not k.startswith("zk_process_")}
+    want = prometheus_mntr_keys(registered)
+    check("prometheus mntr keys are the provider's samples", unlabelled == want,
+          "missing %r extra %r" % (sorted(want - unlabelled)[:10], sorted(unlabelled - want)[:10]))
+    bad = [(k, v) for k, v in metric_kv if not JAVA_DOUBLE.fullmatch(v)]
+    check("prometheus mntr values are doubles", not bad, repr(bad[:5]))
+    d = dict(metric_kv)
+    sets = sorted(k for k in d if k.startswith("zk_write_per_namespace") and "{key=" in k)
+    expect_sets = sorted('zk_write_per_namespace%s{key="%s"%s}' % (sfx, ns, q)
+                         for ns in ("app", "other")
+                         for sfx, q in (("", ',quantile="0.5"'), ("_count", ""), ("_sum", "")))
+    check("prometheus mntr summary set keys", sets == expect_sets, "%r" % sets)
+    # Same values as the exposition, sample by sample (what does not move between the two).
+    exp = {}
+    for f, (_, _, samples) in fams.items():
+        for sname, labels, value in samples:
+            lab = ",".join('%s="%s"' % kv_ for kv_ in labels.items())
+            exp["zk_" + sname + ("{%s}" % lab if lab else "")] = float(value.replace("+Inf", "inf"))
+    steady = ["zk_znode_count", "zk_ephemerals_count", "zk_watch_count", "zk_global_sessions",
+              "zk_approximate_data_size", 'zk_write_per_namespace_count{key="app"}',
+              'zk_write_per_namespace_sum{key="app"}', "zk_readlatency_count"]
+    diff = [(k, d.get(k), exp.get(k)) for k in steady
+            if d.get(k) is None or float(d[k]) != exp.get(k)]
+    check("prometheus mntr values match /metrics", not diff, repr(diff))
+    _, _, body = http(run.admin_port, "/commands/monitor")
+    mj = json.loads(body)
+    ok = [k for k in mj if k not in ("command", "error")] == [k[3:] for k in keys]
+    ok = ok and all(isinstance(mj[k[3:]], float) or mj[k[3:]] in ("NaN",)
+                    for k, _ in metric_kv)
+    check("prometheus admin monitor has the same samples", ok, body[:300])
+
+
 def compare_prometheus(zkrs_bin, workdir):
     expected = {}
+    registered = {}
     with open(os.path.join(HERE, "zk-3.8.0-prometheus-metrics.txt")) as f:
         for ln in f:
             if ln.strip() and not ln.startswith("#"):
-                name, typ, _ = ln.split()
+                name, typ, how = ln.split()
                 expected[name] = typ
+                registered[name] = (typ, how)
     mport = servers.free_port()
     run = Run("zkrs", zkrs_bin, workdir,
               "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\n"
@@ -484,6 +607,7 @@ def compare_prometheus(zkrs_bin, workdir):
         check("prometheus summary set labels", sorted(wp) == [("app", "0.5"), ("other", "0.5")], repr(wp))
         rl = sorted(s[1].get("quantile") for s in fams["readlatency"][2] if s[0] == "readlatency")
         check("prometheus advanced summary quantiles", rl == ["0.5", "0.9", "0.99"], repr(rl))
+        check_prometheus_mntr(run, registered, fams)
     finally:
         run.stop()
 
@@ -510,6 +634,10 @@ def main():
     finally:
         ref.stop()
         zk.stop()
+    try:
+        compare_hash(args.zkrs_bin, os.path.join(tmp, "hash"))
+    except Exception as e:  # noqa: BLE001
+        check("hash suite ran", False, "%s: %s" % (type(e).__name__, e))
     try:
         compare_prometheus(args.zkrs_bin, os.path.join(tmp, "prom"))
     except Exception as e:  # noqa: BLE001

@@ -70,7 +70,10 @@
 //! zxid of the last txn applied at that moment (`lastProcessedZxidDigest`), not a digest of
 //! the fuzzy content: a reader compares it once replay reaches that zxid, when the replayed
 //! tree must equal the live tree. [`DataTree::digest`] is maintained incrementally, so this
-//! costs nothing.
+//! costs nothing. A server passes its `lastProcessedZxidDigest` to
+//! [`FuzzySnapshot::finish_with_digest`] instead, which is the empty digest `(0, 2, 0)` when
+//! nothing was applied since the tree was loaded (or while it is still fuzzy), as ZooKeeper
+//! writes it.
 //!
 //! # Keys and order
 //! ACL keys are assigned 1, 2, … in walk order; `-1` (OPEN_ACL_UNSAFE) is used only for the
@@ -311,20 +314,28 @@ impl FuzzySnapshot {
     /// (the last applied zxid and the tree digest, now). Cheap: the sections are assembled
     /// and checksummed later, by [`SnapshotImage::write_to`], which may run on another
     /// thread.
-    pub fn finish(mut self, tree: &DataTree) -> SnapshotImage {
+    pub fn finish(self, tree: &DataTree) -> SnapshotImage {
+        let last = tree.last_processed_zxid();
+        let digest = if last > 0 {
+            ZxidDigest {
+                zxid: last,
+                version: DIGEST_VERSION,
+                digest: tree.digest(),
+            }
+        } else {
+            ZxidDigest::EMPTY
+        };
+        self.finish_with_digest(tree, digest)
+    }
+
+    /// [`FuzzySnapshot::finish`] with the digest section given: ZooKeeper writes
+    /// `lastProcessedZxidDigest`, the digest of the last txn applied while the tree was not
+    /// fuzzy ([`crate::digest::DigestTracker::last_processed`]), which is the empty digest
+    /// after a load that applied nothing.
+    pub fn finish_with_digest(mut self, tree: &DataTree, digest: ZxidDigest) -> SnapshotImage {
         while !self.step(tree, usize::MAX) {}
         let last = tree.last_processed_zxid();
-        let digest = self.options.digest_enabled.then(|| {
-            if last > 0 {
-                ZxidDigest {
-                    zxid: last,
-                    version: DIGEST_VERSION,
-                    digest: tree.digest(),
-                }
-            } else {
-                ZxidDigest::EMPTY
-            }
-        });
+        let digest = self.options.digest_enabled.then_some(digest);
         let mut head = Vec::new();
         FileHeader {
             magic: SNAP_MAGIC,

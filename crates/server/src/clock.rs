@@ -46,6 +46,23 @@ pub fn seed() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
+/// A running timer for the durations monitoring reports (fsync, flush and snapshot times,
+/// startup load times): `Time.currentElapsedTime()` differences in ZooKeeper.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(Instant);
+
+impl Stopwatch {
+    /// Starts timing now.
+    pub fn start() -> Self {
+        Stopwatch(Instant::now())
+    }
+
+    /// Whole milliseconds since [`Stopwatch::start`].
+    pub fn elapsed_ms(&self) -> u64 {
+        self.0.elapsed().as_millis() as u64
+    }
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self::new()

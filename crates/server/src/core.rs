@@ -18,8 +18,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use datatree::digest::{DigestTracker, DigestVerdict, ZxidDigest};
 use datatree::{DataTree, WatchEvent};
-use jute_codec::records::{Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse};
+use jute_codec::records::{
+    Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse, TxnDigest,
+};
 use jute_codec::request::Request;
 use jute_codec::txn_body::{TxnBody, TxnEntry};
 use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
@@ -74,6 +77,9 @@ pub struct CoreConfig {
     pub snap_size_bytes: i64,
     /// Seed of the snapshot randomisation (the runtime draws it; tests fix it).
     pub snap_seed: u64,
+    /// `zookeeper.digest.enabled` (default true): stamp each txn with the tree digest it
+    /// leaves (`TxnDigest`) and compare the digests of applied txns with the tree's.
+    pub digest_enabled: bool,
 }
 
 impl Default for CoreConfig {
@@ -90,6 +96,7 @@ impl Default for CoreConfig {
             snap_count: 0,
             snap_size_bytes: 0,
             snap_seed: 0,
+            digest_enabled: true,
         }
     }
 }
@@ -225,6 +232,8 @@ pub struct ServerCore {
     pub(crate) stats: ServerStats,
     /// Monitoring: per-connection statistics and ZooKeeper's metric registry.
     pub(crate) monitor: CoreMonitor,
+    /// Digest checks of applied txns and the digest log (`DataTree`'s digest state).
+    pub(crate) digests: DigestTracker,
     pub(crate) snap: SnapSchedule,
     pub(crate) snapshot_requested: bool,
 }
@@ -326,6 +335,7 @@ impl ServerCore {
             output: VecDeque::new(),
             stats: ServerStats::default(),
             monitor: CoreMonitor::new(now.mono_ms),
+            digests: DigestTracker::new(cfg_snap.digest_enabled, None),
             snap: SnapSchedule::new(&cfg_snap),
             snapshot_requested: false,
         }
@@ -347,6 +357,27 @@ impl ServerCore {
                 self.sessions.ensure_next_id_after(id);
             }
         }
+    }
+
+    /// Carries on with the digest state recovery left (`DataTree`'s digest log and fuzzy
+    /// state survive `loadData`); mismatches recovery found count in
+    /// `digest_mismatches_count`.
+    pub fn restore_digests(&mut self, digests: DigestTracker) {
+        let found = digests.mismatches();
+        if found > 0 {
+            self.monitor_digest_mismatches(found);
+        }
+        self.digests = digests;
+    }
+
+    /// `lastProcessedZxidDigest`: what a snapshot taken now carries in its digest section.
+    pub fn last_processed_digest(&self) -> ZxidDigest {
+        self.digests.last_processed()
+    }
+
+    /// The digest log (`DataTree.getDigestLog`), oldest first: what `hash` prints.
+    pub fn digest_log(&self) -> impl Iterator<Item = &ZxidDigest> {
+        self.digests.log()
     }
 
     /// Whether the log has been rolled for a snapshot that the runtime should take now
@@ -440,12 +471,14 @@ impl ServerCore {
                 self.session_timeout(id)
             );
             let conn = self.session_conn.get(&id).copied();
+            self.monitor_internal_request();
             self.prepare_close(now, id, 0, Origin::CloseSession { conn, xid: None });
         }
         if now.mono_ms >= self.next_container_check_ms {
             self.next_container_check_ms = now.mono_ms + self.cfg.container_check_interval_ms;
             for path in self.tree.containers_and_ttls_to_delete(now.wall_ms) {
                 let req = Request::DeleteContainer(Bytes::from(path.into_bytes()));
+                self.monitor_internal_request();
                 let entry = self.prepare_request(now, 0, 0, &req, None);
                 self.submit(entry, Origin::Internal);
             }
@@ -490,6 +523,7 @@ impl ServerCore {
             let id = self.sessions.next_id();
             self.sessions.add(id, timeout, Vec::new(), now.mono_ms);
             self.attach(conn, id);
+            self.monitor_internal_request();
             let entry =
                 prep::prepare_create_session(id, timeout as i32, 0, self.next_zxid(), now.wall_ms);
             // Requests pipelined behind the ConnectRequest wait behind the createSession:
@@ -807,13 +841,23 @@ impl ServerCore {
         self.submit(entry, origin);
     }
 
-    fn submit(&mut self, entry: TxnEntry, origin: Origin) {
+    fn submit(&mut self, mut entry: TxnEntry, origin: Origin) {
         let zxid = entry.hdr.zxid;
         assert!(
             !self.in_flight.contains_key(&zxid),
             "zxid 0x{zxid:x} prepared twice"
         );
-        let len = (entry.hdr.encoded_len() + entry.body.encoded_len() + 13) as i64;
+        // ZK-COMPAT: PrepRequestProcessor.pRequest2Txn/setTxnDigest: every txn but a
+        // top-level error carries the tree digest it leaves, precalculated over the pending
+        // records (a failed multi and createSession carry the current one).
+        if self.cfg.digest_enabled && entry.hdr.r#type != OpCode::Error.as_i32() {
+            entry.digest = Some(TxnDigest {
+                version: datatree::digest::DIGEST_VERSION,
+                tree_digest: self.pending.tree_digest(&self.tree),
+            });
+        }
+        let digest_len = if entry.digest.is_some() { 12 } else { 0 };
+        let len = (entry.hdr.encoded_len() + entry.body.encoded_len() + digest_len + 13) as i64;
         let entry = Arc::new(entry);
         self.output.push_back(Output::AppendLog(Arc::clone(&entry)));
         self.in_flight.insert(zxid, InFlight { entry, origin });
@@ -880,6 +924,16 @@ impl ServerCore {
         let zxid = f.entry.hdr.zxid;
         self.monitor_write_stats(&f.entry);
         let outcome = self.tree.apply(&f.entry.hdr, &f.entry.body);
+        let logged = f.entry.digest.map(|d| (d.version, d.tree_digest));
+        if let DigestVerdict::Mismatch { expected, actual } =
+            self.digests.txn_applied(zxid, logged, self.tree.digest())
+        {
+            // ZK-COMPAT: DataTree.compareDigest: logged and counted, never fatal.
+            warn!(
+                "Digests are not matching. Value is Zxid. 0x{zxid:x}: txn {expected}, tree {actual}"
+            );
+            self.monitor_digest_mismatches(1);
+        }
         self.monitor_applied(&outcome.events);
         self.pending.prune(zxid);
         self.deliver_events(&outcome.events, Some(&outcome.event_acls));

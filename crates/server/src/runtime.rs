@@ -17,7 +17,7 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::error::Error;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Stopwatch};
 use crate::core::{ConnId, CoreConfig, Input, Output, ServerCore};
 use crate::net::connection::ConnSettings;
 use crate::net::four_letter::FourLetter;
@@ -26,7 +26,9 @@ use crate::persist::purge::AutoPurge;
 use crate::persist::recovery::{self, Recovered, RecoveryOptions};
 use crate::persist::snapshot::{self, SnapshotSettings};
 use crate::persist::storage::{FileDir, LogDir};
-use crate::persist::txn_log::{LogCmd, LogEvent, LogThread, LogWriter, WriterConfig};
+use crate::persist::txn_log::{
+    LogCmd, LogEvent, LogThread, LogWriter, SyncStats, TxnTiming, WriterConfig,
+};
 use crate::persist::{snapshot_io, DataDirs};
 use datatree::snapshot::FuzzySnapshot;
 
@@ -234,10 +236,12 @@ pub async fn try_serve(
     let mut persisted = None;
     let mut snap_dir = None;
     let mut snap_settings = SnapshotSettings::default();
-    let (tree, sessions, log) = match &cfg.persist {
+    let mut startup = None;
+    let (tree, sessions, digests, log) = match &cfg.persist {
         None => (
             datatree::DataTree::with_config(tree_config),
             BTreeMap::new(),
+            datatree::digest::DigestTracker::new(cfg.core.digest_enabled, None),
             LogStage::Memory {
                 appended_up_to: None,
             },
@@ -245,11 +249,13 @@ pub async fn try_serve(
         Some(p) => {
             let (r, thread, purge) = open_persistence(p, tree_config, events_tx.clone())?;
             persisted = purge;
+            startup = Some(r.timings);
             snap_dir = Some(p.dirs().snap_dir);
             snap_settings = p.snapshot;
             (
                 r.tree,
                 r.sessions,
+                r.digests,
                 LogStage::Durable {
                     thread,
                     batch: Vec::new(),
@@ -260,6 +266,10 @@ pub async fn try_serve(
     let now = clock.now();
     let mut core = ServerCore::new(cfg.core.clone(), tree, now);
     core.restore_sessions(sessions, now);
+    core.restore_digests(digests);
+    if let Some(timings) = startup {
+        core.monitor_startup(&timings);
+    }
     let (core_tx, core_rx) = mpsc::channel(64 * 1024);
     crate::monitor::start(&cfg.server_info.monitor, core_tx.clone(), shutdown.clone()).await;
     let settings = ConnSettings {
@@ -281,6 +291,7 @@ pub async fn try_serve(
         snap_dir,
         snap_settings,
         snapshot: Snapshotting::Idle,
+        snapshot_timer: Stopwatch::start(),
         events_tx,
     };
     // ZK-COMPAT: ZooKeeperServer.loadData makes a snapshot at every start, named after the
@@ -299,7 +310,20 @@ pub async fn try_serve(
     result
 }
 
-/// Recovery, then the log thread and autopurge.
+/// The zxid (from its name) and modification time in seconds of a snapshot file
+/// (`FileSnap`'s `SnapshotInfo(zxid, snapShot.lastModified() / 1000)`).
+fn snapshot_info(path: &std::path::Path) -> Option<(i64, i64)> {
+    let name = path.file_name()?.to_str()?;
+    let zxid = crate::persist::zxid_from_name(name, crate::persist::SNAPSHOT_PREFIX)?;
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let secs = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Some((zxid, secs))
+}
+
+/// Recovery, then the log thread and autopurge (the startup snapshot follows in the
+/// background: [`CoreDriver::start_snapshot`]).
 fn open_persistence(
     p: &PersistConfig,
     tree_config: datatree::tree::TreeConfig,
@@ -313,6 +337,7 @@ fn open_persistence(
         max_payload: p.max_payload,
         tree_config,
         repair: true,
+        digest_enabled: p.snapshot.write.digest_enabled,
     };
     if let Err(e) = snapshot::remove_temp_files(&dirs.snap_dir) {
         warn!(
@@ -356,6 +381,8 @@ struct CoreDriver {
     snap_dir: Option<PathBuf>,
     snap_settings: SnapshotSettings,
     snapshot: Snapshotting,
+    /// Started with the current snapshot (`snapshottime`).
+    snapshot_timer: Stopwatch,
     events_tx: mpsc::UnboundedSender<RuntimeEvent>,
 }
 
@@ -428,6 +455,7 @@ impl CoreDriver {
         let snap = FuzzySnapshot::new(self.core.tree(), sessions, self.snap_settings.write);
         info!("Creating snapshot 0x{:x}", snap.zxid());
         self.snapshot = Snapshotting::Walking(snap);
+        self.snapshot_timer = Stopwatch::start();
     }
 
     /// One slice of the fuzzy walk; the finished image goes to a writer thread.
@@ -443,7 +471,7 @@ impl CoreDriver {
         else {
             unreachable!("walking above");
         };
-        let image = snap.finish(self.core.tree());
+        let image = snap.finish_with_digest(self.core.tree(), self.core.last_processed_digest());
         let dir = self
             .snap_dir
             .clone()
@@ -465,7 +493,8 @@ impl CoreDriver {
 
     fn handle_event(&mut self, ev: RuntimeEvent) -> Result<(), Error> {
         match ev {
-            RuntimeEvent::Log(LogEvent::Synced { up_to }) => {
+            RuntimeEvent::Log(LogEvent::Synced { up_to, stats }) => {
+                self.core.monitor_log_synced(&stats);
                 self.core
                     .handle(self.clock.now(), Input::LogSynced { up_to });
                 Ok(())
@@ -477,8 +506,15 @@ impl CoreDriver {
                 Err(Error::io("writing the txn log", std::io::Error::other(msg)))
             }
             RuntimeEvent::SnapshotWritten(result) => {
-                if let Err(e) = result {
-                    warn!("Unexpected exception while taking a snapshot: {e}");
+                match result {
+                    Ok(path) => {
+                        let took_ms = self.snapshot_timer.elapsed_ms();
+                        info!("Snapshot taken in {took_ms} ms");
+                        if let Some((zxid, mtime_s)) = snapshot_info(&path) {
+                            self.core.monitor_snapshot_taken(zxid, mtime_s, took_ms);
+                        }
+                    }
+                    Err(e) => warn!("Unexpected exception while taking a snapshot: {e}"),
                 }
                 self.snapshot = Snapshotting::Idle;
                 Ok(())
@@ -502,10 +538,15 @@ impl CoreDriver {
             CoreMsg::FourLetter { conn, cmd, arg } => {
                 let info = &self.cfg.server_info.monitor;
                 let text = crate::monitor::four_letter(&mut self.core, info, now, conn, cmd, arg);
-                if let Some(tx) = self.conns.get(&conn) {
+                if let Some(tx) = self.conns.remove(&conn) {
                     let _ = tx.send(ConnMsg::Data(Bytes::from(text.into_bytes())));
                     let _ = tx.send(ConnMsg::Close);
                 }
+                // ZK-COMPAT: NIOServerCnxn.close takes the connection out of the factory
+                // before its socket closes, so a client that read the answer to EOF never
+                // sees its own finished 4lw connection in the next `stat`/`cons`/`mntr`.
+                // (The connection task's own Disconnected, later, finds nothing to do.)
+                self.core.handle(now, Input::Disconnected { conn });
             }
             CoreMsg::Monitor(req) => {
                 let info = &self.cfg.server_info.monitor;
@@ -539,13 +580,16 @@ impl CoreDriver {
                     Output::RollLog => self.log.roll(),
                 }
             }
-            if appended > 0 {
-                self.core.monitor_log_batch(appended);
-            }
             match self.log.end_of_flush() {
-                Some(up_to) => self
-                    .core
-                    .handle(self.clock.now(), Input::LogSynced { up_to }),
+                Some(up_to) => {
+                    // The memory log: "durable" at once, nothing to time.
+                    self.core.monitor_log_synced(&SyncStats {
+                        txns: vec![TxnTiming::default(); appended],
+                        ..SyncStats::default()
+                    });
+                    self.core
+                        .handle(self.clock.now(), Input::LogSynced { up_to });
+                }
                 None => break,
             }
         }
@@ -574,6 +618,10 @@ impl ServeConfig {
                     .max(0)
                     .saturating_mul(1024),
                 snap_seed: crate::clock::seed(),
+                // `Boolean.parseBoolean`, default true (ZooKeeperServer's static initialiser).
+                digest_enabled: props
+                    .get("zookeeper.digest.enabled")
+                    .is_none_or(|v| v.eq_ignore_ascii_case("true")),
             },
             max_client_cnxns: cfg.max_client_cnxns as usize,
             max_buffer: props.jute_max_buffer().max(0) as usize,

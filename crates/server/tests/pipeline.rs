@@ -1516,3 +1516,58 @@ fn set_watches_fires_the_changes_a_reconnecting_client_missed() {
     // The exist watch was re-armed.
     assert_eq!(h.read(&check_watches("/gone-missing", 2)).err, 0);
 }
+
+/// `PrepRequestProcessor.precalculateDigest`: the digest Prep predicts for each txn, with
+/// several writes pending at once, is the digest the tree has once that txn is applied.
+#[test]
+fn precalculated_digests_equal_the_tree_digest_after_each_apply() {
+    let mut h = Harness::new();
+    h.mk("/a");
+    let mut root_acl = world(acl::ALL);
+    root_acl.push(Acl {
+        perms: acl::READ,
+        id: ip("10.0.0.1"),
+    });
+    let requests = vec![
+        create("/a/b", 0),
+        create("/a/seq-", 2),
+        create("/e", 1),
+        set_data("/a", b"payload", -1),
+        set_data("/a/b", b"x", 0),
+        set_acl("/", root_acl, -1),
+        delete("/a/b", -1),
+        create("/a/b", 0),
+        Request::Multi(vec![m_create("/m", OpCode::Create, 0), m_set_data("/m", 0)]),
+        // Fails at its second op: the records of the first are rolled back.
+        Request::Multi(vec![
+            m_create("/n", OpCode::Create, 0),
+            m_delete("/nope", -1),
+        ]),
+        Request::Multi(vec![m_check("/a", 1)]),
+        delete("/missing", -1),
+    ];
+    let mut prepared = Vec::new();
+    for req in &requests {
+        let mut entry = h.prep(req);
+        entry.digest = (entry.hdr.r#type != -1).then(|| TxnDigest {
+            version: 2,
+            tree_digest: h.pending.tree_digest(&h.tree),
+        });
+        prepared.push(entry);
+    }
+    h.zxid += 1;
+    let close = prep::prepare_close_session(SESSION, 3, h.zxid, NOW, &mut h.pending, &h.tree);
+    let close_digest = h.pending.tree_digest(&h.tree);
+    for entry in &prepared {
+        h.apply(entry);
+        if let Some(d) = entry.digest {
+            assert_eq!(d.tree_digest, h.tree.digest(), "after {:?}", entry.hdr);
+        }
+    }
+    assert!(prepared.last().is_some_and(|e| e.digest.is_none()));
+    assert_eq!(h.tree.ephemerals(SESSION).len(), 1);
+    h.apply(&close);
+    assert!(h.tree.ephemerals(SESSION).is_empty());
+    assert_eq!(close_digest, h.tree.digest());
+    assert_eq!(h.pending.tree_digest(&h.tree), h.tree.digest());
+}

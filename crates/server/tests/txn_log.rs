@@ -380,9 +380,25 @@ fn run_thread(
 fn log_thread_reports_synced_only_after_the_fsync() {
     let dir = MemDir::default();
     let events = run_thread(Arc::new(dir.clone()), &[vec![1, 2], vec![3], vec![4, 5, 6]]);
-    assert_eq!(events.last(), Some(&LogEvent::Synced { up_to: 6 }));
+    let Some(LogEvent::Synced { up_to: 6, stats }) = events.last() else {
+        panic!("{events:?}");
+    };
     let c = dir.files()[0].1.contents();
     assert_eq!(c.durable, c.data, "reported durable = synced bytes");
+    // Every txn is timed once, whichever group commit took it.
+    let timed: usize = events
+        .iter()
+        .map(|e| match e {
+            LogEvent::Synced { stats, .. } => stats.txns.len(),
+            LogEvent::Failed(_) => 0,
+        })
+        .sum();
+    assert_eq!(timed, 6);
+    assert!(!stats.txns.is_empty());
+    assert!(stats
+        .txns
+        .iter()
+        .all(|t| t.queue_and_flush_ms >= t.queued_ms));
 }
 
 #[test]
@@ -425,7 +441,7 @@ fn enospc_after_some_writes_keeps_what_was_synced() {
     for z in 1..=10 {
         t.send(LogCmd::Append(vec![Arc::new(entry(z))]));
         match rx.recv().unwrap() {
-            LogEvent::Synced { up_to } => acked = up_to,
+            LogEvent::Synced { up_to, .. } => acked = up_to,
             LogEvent::Failed(msg) => {
                 assert!(
                     msg.contains("No space left") || msg.contains("os error 28"),
@@ -546,7 +562,7 @@ fn after_a_power_loss_every_synced_txn_recovers_and_a_torn_remainder_is_cut_off(
         let synced = events
             .iter()
             .filter_map(|e| match e {
-                LogEvent::Synced { up_to } => Some(*up_to),
+                LogEvent::Synced { up_to, .. } => Some(*up_to),
                 LogEvent::Failed(_) => None,
             })
             .max()
@@ -610,4 +626,52 @@ fn a_new_file_is_written_before_it_is_padded() {
         0,
         "not padded before the write"
     );
+}
+
+#[test]
+fn zookeeper_txn_digests_all_match_the_replayed_tree() {
+    // Every entry ZooKeeper 3.8.0 wrote carries a TxnDigest (but the error txns); replaying
+    // them must reproduce each one (DataTree.compareDigest finds no mismatch).
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = copy_fixture_logs(tmp.path());
+    let r = recovery::restore(&dirs, &trusting(), &no_snapshot).unwrap();
+    assert_eq!(r.replayed, 0x2c);
+    assert_eq!(r.digests.mismatches(), 0);
+    let with_digest = fixture_logs()
+        .iter()
+        .flat_map(|(_, p)| read_entries(p).0)
+        .filter(|e| {
+            txn_log::decode_payload(&e.payload)
+                .unwrap()
+                .digest
+                .is_some()
+        })
+        .count();
+    assert!(with_digest >= 0x2c - 2, "{with_digest}");
+}
+
+#[test]
+fn a_wrong_txn_digest_is_counted_and_replay_goes_on() {
+    let mut entries: Vec<_> = fixture_logs()
+        .iter()
+        .flat_map(|(_, p)| read_entries(p).0)
+        .map(|e| txn_log::decode_payload(&e.payload).unwrap())
+        .collect();
+    let victim = entries
+        .iter_mut()
+        .find(|e| e.hdr.zxid == 0x10 && e.digest.is_some())
+        .expect("txn 0x10 has a digest");
+    victim.digest.as_mut().unwrap().tree_digest ^= 1;
+    let tmp = tempfile::tempdir().unwrap();
+    let v2 = tmp.path().join("version-2");
+    std::fs::create_dir_all(&v2).unwrap();
+    let mut w = LogWriter::new(Arc::new(FileDir::new(&v2)), WriterConfig::default());
+    for e in &entries {
+        w.append(e);
+    }
+    w.sync().unwrap();
+    let dirs = DataDirs::new(tmp.path(), tmp.path());
+    let r = recovery::restore(&dirs, &trusting(), &no_snapshot).unwrap();
+    assert_eq!(r.last_zxid(), 0x2c, "a mismatch is never fatal");
+    assert_eq!(r.digests.mismatches(), 1);
 }

@@ -4,12 +4,12 @@
 //! Counterpart of `command/*Command` (4lw) and `admin/Commands` (AdminServer, ZooKeeper
 //! 3.9's command set). Commands that need a feature zkrs lacks answer as ZooKeeper does when
 //! that feature is off: `leader` as a standalone server, `snapshot`/`restore` as with
-//! `zookeeper.admin.snapshot.enabled=false`/`restore.enabled=false`, `hash` with an empty
-//! digest log.
+//! `zookeeper.admin.snapshot.enabled=false`/`restore.enabled=false`.
 
 use super::core_hooks::CoreMonitor;
 use super::json::Json;
 use super::process::{dir_size, ProcessStats};
+use super::prometheus;
 use super::registry::{gauge_order, Metrics};
 use super::MonitorInfo;
 use crate::core::{Now, ServerCore};
@@ -314,10 +314,10 @@ fn watches_by_path(ctx: &Ctx<'_>) -> Vec<(String, Vec<i64>)> {
     v
 }
 
-/// The tree digests logged so far (`DataTree.getDigestLog`). zkrs keeps no digest log yet:
-/// the answer is ZooKeeper's with `zookeeper.digest.enabled=false`, an empty list.
-fn digest_log(_ctx: &Ctx<'_>) -> Vec<(i64, i64)> {
-    Vec::new()
+/// The tree digests logged so far (`DataTree.getDigestLog`): one per applied txn whose zxid
+/// is a multiple of 128, the newest 1024, oldest first.
+fn digest_log(ctx: &Ctx<'_>) -> Vec<(i64, i64)> {
+    ctx.core.digest_log().map(|d| (d.zxid, d.digest)).collect()
 }
 
 /// The values of ZooKeeper's gauges (`ZooKeeperServer.registerMetrics`), by name.
@@ -358,8 +358,11 @@ fn gauge_value(
     })
 }
 
-/// `mntr`'s entries (without the `zk_` prefix), in ZooKeeper's order: version and state,
-/// the gauges, then the metric registry.
+/// `mntr`'s entries (without the `zk_` prefix), in ZooKeeper's order: version and state
+/// (`ZooKeeperServer.dumpMonitorValues`), then the metrics provider's `dump`. The default
+/// provider lists the gauges then the registry (`DefaultMetricsProvider.dump`); the
+/// Prometheus provider lists every sample of its exposition, each a double, summaries as
+/// their `{quantile="…"}`, `_count` and `_sum` samples ([`prometheus::mntr_samples`]).
 pub fn mntr_entries(ctx: &Ctx<'_>) -> Vec<(String, Json)> {
     let stats = ctx.server_stats();
     let proc = ProcessStats::read();
@@ -367,6 +370,16 @@ pub fn mntr_entries(ctx: &Ctx<'_>) -> Vec<(String, Json)> {
         ("version".to_owned(), Json::from(fl::full_version())),
         ("server_state".to_owned(), Json::from(stats.mode.as_str())),
     ];
+    if ctx.info.prometheus_enabled() {
+        let snap = prometheus::MetricsSnapshot {
+            gauges: gauges(ctx),
+            metrics: metrics(ctx),
+        };
+        for (key, value) in prometheus::mntr_samples(&snap, &proc) {
+            out.push((key, Json::Double(value)));
+        }
+        return out;
+    }
     for name in gauge_order() {
         if let Some(v) = gauge_value(name, ctx, &stats, &proc) {
             out.push((name.to_owned(), v));
@@ -535,9 +548,10 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
                     .into_iter()
                     .map(|(zxid, digest)| {
                         let mut o = Json::object();
+                        // Jackson's order: ZxidDigest's fields (zxid, digest, digestVersion).
                         o.put("zxid", zxid);
-                        o.put("digest_version", 2i64);
                         o.put("digest", digest);
+                        o.put("digest_version", 2i64);
                         o
                     })
                     .collect(),
@@ -577,9 +591,11 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
         }
         "is_read_only" => data.put("read_only", false),
         "last_snapshot" => {
-            // No snapshot taken or loaded: SnapshotInfo is null.
-            data.put("zxid", format!("{:x}", -1i64));
-            data.put("timestamp", -1i64);
+            // `FileSnap.lastSnapshotInfo`; null (-1, -1) before the first snapshot, which
+            // only a server without a data directory never takes.
+            let (zxid, timestamp) = ctx.monitor().last_snapshot.unwrap_or((-1, -1));
+            data.put("zxid", format!("{zxid:x}"));
+            data.put("timestamp", timestamp);
         }
         "leader" => data.put("error", "server is not initialized"),
         "monitor" => {

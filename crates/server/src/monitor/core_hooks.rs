@@ -19,6 +19,8 @@ use jute_codec::OpCode;
 use super::registry::{Metric, Metrics};
 use crate::core::{ConnId, ServerCore};
 use crate::metrics::{ConnStats, ExpiryBuckets};
+use crate::persist::recovery::StartupTimings;
+use crate::persist::txn_log::SyncStats;
 
 /// `zookeeper.nio.sessionlessCnxnTimeout` default: the expiry (and bucket width) of a
 /// connection without a session.
@@ -49,19 +51,27 @@ pub struct CoreMonitor {
     pub auth_failed_count: u64,
     /// Monotonic ms of the input being handled (hooks without a `now` argument use it).
     pub now_ms: u64,
+    /// The last snapshot written (`FileSnap.lastSnapshotInfo`): its zxid (from the file
+    /// name) and its modification time in seconds; `None` before the first.
+    pub last_snapshot: Option<(i64, i64)>,
 }
 
 impl CoreMonitor {
     /// A fresh server's state at monotonic time `now_ms`.
     pub fn new(now_ms: u64) -> Self {
+        let mut metrics = Metrics::new();
+        // ZK-COMPAT: SyncRequestProcessor.run samples its queue at the top of every loop,
+        // the first time before any request arrives.
+        metrics.add(Metric::SyncProcessorQueueSize, 0);
         CoreMonitor {
-            metrics: Metrics::new(),
+            metrics,
             cnxns: HashMap::new(),
             cnxn_expiry: ExpiryBuckets::new(SESSIONLESS_CNXN_TIMEOUT_MS),
             started_mono_ms: now_ms,
             trace_mask: DEFAULT_TRACE_MASK,
             auth_failed_count: 0,
             now_ms,
+            last_snapshot: None,
         }
     }
 }
@@ -228,6 +238,14 @@ impl ServerCore {
             self.monitor
                 .metrics
                 .add(Metric::OutstandingChangesQueued, 1);
+        } else {
+            // ZK-COMPAT: SyncRequestProcessor.run: in the standalone chain reads pass the
+            // sync queue too (at once, nothing to flush); writes are timed by the log thread
+            // (monitor_log_synced).
+            self.monitor.metrics.add(Metric::SyncProcessorQueueSize, 0);
+            self.monitor
+                .metrics
+                .add(Metric::SyncProcessorQueueTimeMs, 0);
         }
     }
 
@@ -396,23 +414,77 @@ impl ServerCore {
     }
 
     /// A session expired (`SessionTrackerImpl.run`).
+    /// `DataTree.reportDigestMismatch`: `n` digest mismatches found.
+    pub(crate) fn monitor_digest_mismatches(&mut self, n: u64) {
+        self.monitor
+            .metrics
+            .add(Metric::DigestMismatchesCount, n as i64);
+    }
+
     pub(crate) fn monitor_session_expired(&mut self) {
         self.monitor.metrics.add(Metric::StaleSessionsExpired, 1);
     }
 
-    /// The log stage made a batch of `n` txns durable (`SyncRequestProcessor`).
-    pub fn monitor_log_batch(&mut self, n: usize) {
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorBatchSize, n as i64);
-        self.monitor.metrics.add(Metric::SyncProcessorQueueSize, 0);
-        self.monitor.metrics.add(Metric::SyncProcessTime, 0);
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorQueueAndFlushTimeMs, 0);
-        self.monitor
-            .metrics
-            .add(Metric::SyncProcessorQueueFlushTimeMs, 0);
+    /// The log stage made a batch durable (`SyncRequestProcessor.run`/`flush`,
+    /// `FileTxnLog.commit`): per txn its queue time, the queue behind it, its processing time
+    /// and its queue-to-durable time; per batch its size and flush time; per fsync its time.
+    pub fn monitor_log_synced(&mut self, stats: &SyncStats) {
+        let m = &mut self.monitor.metrics;
+        let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for t in &stats.txns {
+            m.add(Metric::SyncProcessorQueueSize, ms(t.queue_size));
+            m.add(Metric::SyncProcessorQueueTimeMs, ms(t.queued_ms));
+            m.add(Metric::SyncProcessTime, ms(t.process_ms));
+            m.add(
+                Metric::SyncProcessorQueueAndFlushTimeMs,
+                ms(t.queue_and_flush_ms),
+            );
+        }
+        if !stats.txns.is_empty() {
+            m.add(Metric::SyncProcessorBatchSize, stats.txns.len() as i64);
+            m.add(Metric::SyncProcessorQueueFlushTimeMs, ms(stats.flush_ms));
+        }
+        for f in &stats.fsync_ms {
+            m.add(Metric::Fsynctime, ms(*f));
+        }
+    }
+
+    /// What loading the database at start took (`FileTxnSnapLog.restore`,
+    /// `ZKDatabase.loadDataBase`): `startup_snap_load_time` and `dbinittime` always,
+    /// `startup_txns_loaded`/`startup_txns_load_time` when logs were replayed (ZooKeeper
+    /// skips that step for a brand-new empty database).
+    pub fn monitor_startup(&mut self, t: &StartupTimings) {
+        let m = &mut self.monitor.metrics;
+        let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        m.add(Metric::StartupSnapLoadTime, ms(t.snap_load_ms));
+        if let Some((loaded, load_ms)) = t.txns {
+            m.add(Metric::StartupTxnsLoaded, ms(loaded));
+            m.add(Metric::StartupTxnsLoadTime, ms(load_ms));
+        }
+        m.add(Metric::Dbinittime, ms(t.db_init_ms));
+    }
+
+    /// A snapshot was written (`ZooKeeperServer.takeSnapshot`, `FileSnap.serialize`): its
+    /// zxid, its file's modification time in seconds, and how long taking it took.
+    pub fn monitor_snapshot_taken(&mut self, zxid: i64, mtime_s: i64, took_ms: u64) {
+        self.monitor.last_snapshot = Some((zxid, mtime_s));
+        self.monitor.metrics.add(
+            Metric::Snapshottime,
+            i64::try_from(took_ms).unwrap_or(i64::MAX),
+        );
+    }
+
+    /// A txn the server makes itself entered the pipeline (createSession on a handshake,
+    /// closeSession on expiry, deleteContainer): ZooKeeper submits these as requests too, so
+    /// they pass its Prep and Sync queues.
+    pub(crate) fn monitor_internal_request(&mut self) {
+        let m = &mut self.monitor.metrics;
+        m.add(Metric::PrepProcessorRequestQueued, 1);
+        m.add(Metric::PrepProcessorQueueSize, 0);
+        m.add(Metric::PrepProcessorQueueTimeMs, 0);
+        m.add(Metric::PrepProcessTime, 0);
+        m.add(Metric::ProposalProcessTime, 0);
+        m.add(Metric::SyncProcessorRequestQueued, 1);
     }
 }
 

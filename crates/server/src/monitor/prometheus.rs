@@ -8,6 +8,12 @@
 //!
 //! zkrs is no JVM: the `jvm_*` families of `DefaultExports` are absent; the standard
 //! `process_*` families are there.
+//!
+//! The same samples make `mntr`'s metric part when the Prometheus provider is configured
+//! (`PrometheusMetricsProvider.dump`, [`mntr_samples`]): one `zk_<sample>` line per sample,
+//! labels written `{k="v",k2="v2"}` (no trailing comma, no escaping: `buildKeyForDump`) and
+//! every value a Java double. ZooKeeper lists the collectors in `HashSet` order, which
+//! changes from one JVM run to the next; zkrs keeps registration order.
 
 use std::fmt::Write as _;
 
@@ -36,9 +42,71 @@ fn go_double(v: f64) -> String {
     }
 }
 
-fn header(out: &mut String, name: &str, kind: &str) {
-    let _ = writeln!(out, "# HELP {name} {name}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+/// One sample: name (with any `_count`/`_sum` suffix), labels and value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The sample's name.
+    pub name: String,
+    /// Label names and values, in order.
+    pub labels: Vec<(&'static str, String)>,
+    /// The value.
+    pub value: f64,
+}
+
+/// One metric family (one simpleclient `Collector`'s `MetricFamilySamples`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family {
+    /// The family name.
+    pub name: &'static str,
+    /// `# HELP` text (ZooKeeper uses the name).
+    pub help: &'static str,
+    /// `# TYPE`: counter, gauge or summary.
+    pub kind: &'static str,
+    /// Its samples.
+    pub samples: Vec<Sample>,
+}
+
+impl Family {
+    fn new(name: &'static str, kind: &'static str) -> Self {
+        Family {
+            name,
+            help: name,
+            kind,
+            samples: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, name: &str, labels: Vec<(&'static str, String)>, value: f64) {
+        self.samples.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+
+    /// A summary's samples (`Summary.collect`): the quantiles, `_count`, `_sum`.
+    fn summary(&mut self, key: Option<&str>, p: &Percentile, quantiles: &[f64]) {
+        let base: Vec<(&'static str, String)> =
+            key.map(|k| vec![("key", k.to_owned())]).unwrap_or_default();
+        let s = p.summary();
+        for q in quantiles {
+            let mut labels = base.clone();
+            labels.push(("quantile", java_double_to_string(*q)));
+            // A summary without observations reports NaN quantiles.
+            let v = if s.count() == 0 {
+                f64::NAN
+            } else {
+                p.quantile(*q)
+            };
+            self.push(self.name, labels, v);
+        }
+        self.push(
+            &format!("{}_count", self.name),
+            base.clone(),
+            s.count() as f64,
+        );
+        self.push(&format!("{}_sum", self.name), base, s.total() as f64);
+    }
 }
 
 /// Escapes a label value as simpleclient does (`\\`, `\"`, `\n`).
@@ -46,36 +114,6 @@ fn label_value(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-fn sample(out: &mut String, name: &str, labels: &[(&str, String)], value: f64) {
-    out.push_str(name);
-    if !labels.is_empty() {
-        out.push('{');
-        for (k, v) in labels {
-            let _ = write!(out, "{k}=\"{}\",", label_value(v));
-        }
-        out.push('}');
-    }
-    let _ = writeln!(out, " {}", go_double(value));
-}
-
-fn summary(out: &mut String, name: &str, key: Option<&str>, p: &Percentile, quantiles: &[f64]) {
-    let base: Vec<(&str, String)> = key.map(|k| vec![("key", k.to_owned())]).unwrap_or_default();
-    let s = p.summary();
-    for q in quantiles {
-        let mut labels = base.clone();
-        labels.push(("quantile", java_double_to_string(*q)));
-        // A summary without observations reports NaN quantiles.
-        let v = if s.count() == 0 {
-            f64::NAN
-        } else {
-            p.quantile(*q)
-        };
-        sample(out, name, &labels, v);
-    }
-    sample(out, &format!("{name}_count"), &base, s.count() as f64);
-    sample(out, &format!("{name}_sum"), &base, s.total() as f64);
 }
 
 fn json_number(v: &Json) -> f64 {
@@ -86,65 +124,106 @@ fn json_number(v: &Json) -> f64 {
     }
 }
 
-/// The whole exposition for one scrape.
-pub fn render(snap: &MetricsSnapshot, process: &ProcessStats) -> String {
-    let mut out = String::with_capacity(32 * 1024);
-    for (name, value) in &snap.gauges {
-        header(&mut out, name, "gauge");
-        sample(&mut out, name, &[], json_number(value));
-    }
+/// Every family of the registry: ZooKeeper's gauges, then its metrics in `ServerMetrics`
+/// registration order, then simpleclient's `process_*` exports.
+pub fn families(snap: &MetricsSnapshot, process: &ProcessStats) -> Vec<Family> {
     const BASIC: &[f64] = &[0.5];
     const ADVANCED: &[f64] = &[0.5, 0.9, 0.99];
+    let mut out = Vec::with_capacity(snap.gauges.len() + CATALOGUE.len() + 6);
+    for (name, value) in &snap.gauges {
+        let mut f = Family::new(name, "gauge");
+        f.push(name, Vec::new(), json_number(value));
+        out.push(f);
+    }
     for (i, (name, _)) in CATALOGUE.iter().enumerate() {
         let Some(value) = snap.metrics.value_at(i) else {
             continue;
         };
+        let kind = match value {
+            Value::Counter(_) | Value::CounterSet(_) => "counter",
+            _ => "summary",
+        };
+        let mut f = Family::new(name, kind);
         match value {
-            Value::Counter(c) => {
-                header(&mut out, name, "counter");
-                sample(&mut out, name, &[], *c as f64);
-            }
+            Value::Counter(c) => f.push(name, Vec::new(), *c as f64),
             Value::CounterSet(k) => {
-                header(&mut out, name, "counter");
                 for (key, c) in k.entries() {
-                    sample(&mut out, name, &[("key", key.clone())], *c as f64);
+                    f.push(name, vec![("key", key.clone())], *c as f64);
                 }
             }
-            Value::Summary(p) => {
-                header(&mut out, name, "summary");
-                summary(&mut out, name, None, p, BASIC);
-            }
-            Value::Percentile(p) => {
-                header(&mut out, name, "summary");
-                summary(&mut out, name, None, p, ADVANCED);
-            }
+            Value::Summary(p) => f.summary(None, p, BASIC),
+            Value::Percentile(p) => f.summary(None, p, ADVANCED),
             Value::SummarySet(k) => {
-                header(&mut out, name, "summary");
                 for (key, p) in k.entries() {
-                    summary(&mut out, name, Some(key), p, BASIC);
+                    f.summary(Some(key), p, BASIC);
                 }
             }
             Value::PercentileSet(k) => {
-                header(&mut out, name, "summary");
                 for (key, p) in k.entries() {
-                    summary(&mut out, name, Some(key), p, ADVANCED);
+                    f.summary(Some(key), p, ADVANCED);
                 }
             }
         }
+        out.push(f);
     }
-    process_families(&mut out, process);
+    out.extend(process_families(process));
+    out
+}
+
+/// The whole exposition for one scrape.
+pub fn render(snap: &MetricsSnapshot, process: &ProcessStats) -> String {
+    let mut out = String::with_capacity(32 * 1024);
+    for f in families(snap, process) {
+        let _ = writeln!(out, "# HELP {} {}", f.name, f.help);
+        let _ = writeln!(out, "# TYPE {} {}", f.name, f.kind);
+        for s in &f.samples {
+            out.push_str(&s.name);
+            if !s.labels.is_empty() {
+                out.push('{');
+                for (k, v) in &s.labels {
+                    let _ = write!(out, "{k}=\"{}\",", label_value(v));
+                }
+                out.push('}');
+            }
+            let _ = writeln!(out, " {}", go_double(s.value));
+        }
+    }
+    out
+}
+
+/// `PrometheusMetricsProvider.dump`: each sample as `(key, value)`, the key built as
+/// `buildKeyForDump` does (`name{k="v",k2="v2"}`, label values as they are).
+pub fn mntr_samples(snap: &MetricsSnapshot, process: &ProcessStats) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for f in families(snap, process) {
+        for s in f.samples {
+            let mut key = s.name;
+            if !s.labels.is_empty() {
+                let labels: Vec<String> = s
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{v}\""))
+                    .collect();
+                let _ = write!(key, "{{{}}}", labels.join(","));
+            }
+            out.push((key, s.value));
+        }
+    }
     out
 }
 
 /// simpleclient's `StandardExports` (Linux).
-fn process_families(out: &mut String, p: &ProcessStats) {
-    let mut family = |name: &str, help: &str, kind: &str, v: Option<f64>| {
-        if let Some(v) = v {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            sample(out, name, &[], v);
-        }
-    };
+fn process_families(p: &ProcessStats) -> Vec<Family> {
+    let mut out = Vec::new();
+    let mut family =
+        |name: &'static str, help: &'static str, kind: &'static str, v: Option<f64>| {
+            if let Some(v) = v {
+                let mut f = Family::new(name, kind);
+                f.help = help;
+                f.push(name, Vec::new(), v);
+                out.push(f);
+            }
+        };
     family(
         "process_cpu_seconds_total",
         "Total user and system CPU time spent in seconds.",
@@ -181,6 +260,7 @@ fn process_families(out: &mut String, p: &ProcessStats) {
         "gauge",
         p.resident_bytes.map(|v| v as f64),
     );
+    out
 }
 
 #[cfg(test)]
@@ -232,12 +312,37 @@ mod tests {
             virtual_bytes: Some(8192),
             start_time_seconds: Some(1.7e9),
         };
-        let mut out = String::new();
-        process_families(&mut out, &p);
+        let snap = MetricsSnapshot {
+            gauges: Vec::new(),
+            metrics: Metrics::new(),
+        };
+        let out = render(&snap, &p);
         assert!(out
             .contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n"));
         assert!(out.contains("process_open_fds 12.0\n"));
         assert!(out.contains("process_start_time_seconds 1.7E9\n"));
+    }
+
+    #[test]
+    fn mntr_keys_are_built_as_build_key_for_dump_does() {
+        let mut metrics = Metrics::new();
+        metrics.add(Metric::Readlatency, 2);
+        metrics.add_keyed(Metric::WritePerNamespace, "a\"b", 8);
+        let snap = MetricsSnapshot {
+            gauges: vec![("znode_count", Json::Long(5))],
+            metrics,
+        };
+        let dump = mntr_samples(&snap, &ProcessStats::default());
+        let get = |k: &str| dump.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
+        assert_eq!(get("znode_count"), Some(5.0));
+        assert_eq!(get("readlatency{quantile=\"0.99\"}"), Some(2.0));
+        assert_eq!(get("readlatency_count"), Some(1.0));
+        assert_eq!(
+            get("write_per_namespace{key=\"a\"b\",quantile=\"0.5\"}"),
+            Some(8.0)
+        );
+        assert_eq!(get("write_per_namespace_sum{key=\"a\"b\"}"), Some(8.0));
+        assert!(get("updatelatency{quantile=\"0.5\"}").is_some_and(f64::is_nan));
     }
 
     #[test]

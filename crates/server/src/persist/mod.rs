@@ -5,7 +5,8 @@
 //! - [`storage`]: the file seam (real, in-memory, fault-injecting).
 //! - [`txn_log`]: `log.<zxid>` files: framing, preallocation, reading, the group-commit writer
 //!   thread.
-//! - [`recovery`]: newest valid snapshot + log replay, torn-tail repair (`FileTxnSnapLog.restore`).
+//! - [`recovery`]: newest valid snapshot + log replay, torn-tail repair, digest checks and
+//!   the startup timings (`FileTxnSnapLog.restore`).
 //! - [`snapshot_io`]: loading the newest valid snapshot and writing one atomically.
 //! - [`purge`]: retention (`PurgeTxnLog`) and autopurge.
 //! - [`dump`]: the `zkrs txnlog-dump` / `check-datadir` tools (`TxnLogToolkit`).

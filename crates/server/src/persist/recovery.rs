@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use datatree::digest::{DigestTracker, DigestVerdict};
 use datatree::{DataTree, TreeConfig};
 use jute_codec::records::TxnHeader;
 use jute_codec::txn_body::{TxnBody, TxnEntry};
@@ -33,6 +34,7 @@ use tracing::{debug, info, warn};
 
 use super::txn_log::{self, Frame, LogEnd, LogFileReader, OpenError};
 use super::{list_files, DataDirs, LOG_PREFIX};
+use crate::clock::Stopwatch;
 use crate::error::Error;
 use crate::session::SessionId;
 
@@ -47,6 +49,11 @@ pub struct BaseSnapshot {
     pub tree: DataTree,
     /// Sessions with their timeouts in ms.
     pub sessions: BTreeMap<SessionId, i32>,
+    /// The snapshot's digest when it is of a later zxid than the snapshot's own (a fuzzy
+    /// snapshot): replay compares the tree with it on reaching that zxid.
+    pub digest_target: Option<datatree::digest::ZxidDigest>,
+    /// The snapshot's digest was of its own zxid and differed from the loaded tree's.
+    pub digest_mismatch: bool,
 }
 
 /// Loads the newest valid snapshot of a snapshot directory, `None` when there is none.
@@ -65,6 +72,8 @@ pub struct RecoveryOptions {
     pub tree_config: TreeConfig,
     /// Cut torn tails off and delete header-less last files. Off for read-only checks.
     pub repair: bool,
+    /// `zookeeper.digest.enabled`: compare replayed txns' digests with the tree's.
+    pub digest_enabled: bool,
 }
 
 impl Default for RecoveryOptions {
@@ -75,6 +84,7 @@ impl Default for RecoveryOptions {
             max_payload: 2 * 0xfffff,
             tree_config: TreeConfig::default(),
             repair: true,
+            digest_enabled: true,
         }
     }
 }
@@ -92,6 +102,24 @@ pub struct Recovered {
     pub replayed: u64,
     /// What was repaired or tolerated, in words (one line each), for logs and tools.
     pub notes: Vec<String>,
+    /// The digest checks of the snapshot and the replayed txns, and the digest log, which
+    /// the server carries on with (`DataTree`'s digest state survives `loadData`).
+    pub digests: DigestTracker,
+    /// How long the steps took, for the startup metrics.
+    pub timings: StartupTimings,
+}
+
+/// How long loading the database took (the `startup_*` and `dbinittime` metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartupTimings {
+    /// Finding and loading the snapshot (`STARTUP_SNAP_LOAD_TIME`).
+    pub snap_load_ms: u64,
+    /// Txns replayed and the time replay took (`STARTUP_TXNS_LOADED`,
+    /// `STARTUP_TXNS_LOAD_TIME`); `None` for a new empty database, which ZooKeeper creates
+    /// without that step.
+    pub txns: Option<(u64, u64)>,
+    /// The whole restore (`DB_INIT_TIME`).
+    pub db_init_ms: u64,
 }
 
 impl Recovered {
@@ -112,10 +140,15 @@ pub fn restore(
     opts: &RecoveryOptions,
     load_snapshot: SnapshotLoader<'_>,
 ) -> Result<Recovered, Error> {
+    let restore_timer = Stopwatch::start();
     let mut notes = Vec::new();
     let trust_empty_db = take_initialize_marker(dirs, opts.repair)? || opts.db_autocreate;
     let logs = list_files(&dirs.log_dir, LOG_PREFIX)?;
+    let snap_timer = Stopwatch::start();
     let base = load_snapshot(&dirs.snap_dir, opts.tree_config)?;
+    let snap_load_ms = snap_timer.elapsed_ms();
+    let empty_db = base.is_none() && logs.is_empty();
+    let mut digests = DigestTracker::new(opts.digest_enabled, None);
     let (tree, sessions, snapshot) = match base {
         Some(b) => {
             info!(
@@ -123,6 +156,10 @@ pub fn restore(
                 b.zxid,
                 b.path.display()
             );
+            digests = DigestTracker::new(opts.digest_enabled, b.digest_target);
+            if b.digest_mismatch && opts.digest_enabled {
+                digests.count_mismatch();
+            }
             (b.tree, b.sessions, Some((b.zxid, b.path)))
         }
         None if !logs.is_empty() => {
@@ -168,10 +205,20 @@ pub fn restore(
         snapshot,
         replayed: 0,
         notes,
+        digests,
+        timings: StartupTimings {
+            snap_load_ms,
+            ..StartupTimings::default()
+        },
     };
     let from = r.snapshot.as_ref().map_or(0, |(z, _)| *z) + 1;
+    let replay_timer = Stopwatch::start();
     replay(&logs, from, opts, &mut r)?;
+    if !empty_db {
+        r.timings.txns = Some((r.replayed, replay_timer.elapsed_ms()));
+    }
     kill_dead_sessions(&mut r);
+    r.timings.db_init_ms = restore_timer.elapsed_ms();
     Ok(r)
 }
 
@@ -299,6 +346,15 @@ fn apply(r: &mut Recovered, entry: &TxnEntry) {
         _ => {}
     }
     let outcome = r.tree.apply(hdr, &entry.body);
+    let logged = entry.digest.map(|d| (d.version, d.tree_digest));
+    if let DigestVerdict::Mismatch { expected, actual } =
+        r.digests.txn_applied(hdr.zxid, logged, r.tree.digest())
+    {
+        warn!(
+            "Digests are not matching. Value is Zxid. 0x{:x}: txn log {expected}, tree {actual}",
+            hdr.zxid
+        );
+    }
     if outcome.result.err != 0 && hdr.r#type != OpCode::Error.as_i32() {
         // NODEEXISTS / NONODE: the fuzzy snapshot already had this txn's effect.
         debug!(

@@ -26,6 +26,14 @@ pub fn load_newest(snap_dir: &Path, config: TreeConfig) -> Result<Option<BaseSna
             path: s.path,
             tree: s.snapshot.tree,
             sessions: s.snapshot.sessions,
+            digest_target: match s.snapshot.digest_check {
+                datatree::snapshot::DigestCheck::Pending(d) => Some(d),
+                _ => None,
+            },
+            digest_mismatch: matches!(
+                s.snapshot.digest_check,
+                datatree::snapshot::DigestCheck::Mismatch { .. }
+            ),
         })),
         Err(e) => Err(Error::Corrupt {
             file: snap_dir.to_owned(),

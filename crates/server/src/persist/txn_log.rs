@@ -32,6 +32,7 @@ use jute_codec::{DecodeError, Record};
 use tracing::{error, info};
 
 use super::storage::{LogDir, LogFile};
+use crate::clock::Stopwatch;
 
 /// `FileTxnLog.TXNLOG_MAGIC`: "ZKLG".
 pub const TXNLOG_MAGIC: i32 = 0x5A4B_4C47;
@@ -130,6 +131,8 @@ pub struct LogWriter {
     /// `Some(offset)` when `buf` starts with a new file's header.
     pending_new: Option<String>,
     last_zxid: i64,
+    /// Durations of the fsyncs done since [`LogWriter::take_fsync_times_ms`] last ran.
+    fsync_ms: Vec<u64>,
 }
 
 impl std::fmt::Debug for LogWriter {
@@ -155,6 +158,7 @@ impl LogWriter {
             buf: Vec::with_capacity(64 * 1024),
             pending_new: None,
             last_zxid: -1,
+            fsync_ms: Vec::new(),
         }
     }
 
@@ -264,7 +268,10 @@ impl LogWriter {
         let force = self.cfg.force_sync;
         if let Some(cur) = self.current.as_mut() {
             if cur.dirty && force {
+                let timer = Stopwatch::start();
                 cur.file.sync()?;
+                // ZK-COMPAT: FileTxnLog.commit feeds FSYNC_TIME once per fsync.
+                self.fsync_ms.push(timer.elapsed_ms());
             }
             cur.dirty = false;
             if limit.is_some_and(|l| cur.size > l) {
@@ -272,6 +279,11 @@ impl LogWriter {
             }
         }
         Ok(())
+    }
+
+    /// The durations of the fsyncs done since the last call, oldest first (`fsynctime`).
+    pub fn take_fsync_times_ms(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.fsync_ms)
     }
 
     /// Syncs and closes the current file; the next append starts a new one
@@ -527,6 +539,33 @@ pub enum LogCmd {
     Roll,
 }
 
+/// How one group commit went, for the `sync_processor_*` and `fsynctime` metrics that
+/// ZooKeeper's `SyncRequestProcessor` and `FileTxnLog.commit` feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStats {
+    /// One per txn of the batch, in order.
+    pub txns: Vec<TxnTiming>,
+    /// Writing and syncing the batch (`sync_processor_queue_flush_time_ms`).
+    pub flush_ms: u64,
+    /// Each fsync done (`fsynctime`): none with `forceSync=no`.
+    pub fsync_ms: Vec<u64>,
+}
+
+/// The log thread's timings of one txn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TxnTiming {
+    /// From its hand-over to the thread until the thread took it
+    /// (`sync_processor_queue_time_ms`).
+    pub queued_ms: u64,
+    /// Txns still waiting behind it when the thread took it (`sync_processor_queue_size`).
+    pub queue_size: u64,
+    /// Encoding it into the write buffer (`sync_process_time`).
+    pub process_ms: u64,
+    /// From its hand-over until its batch was durable
+    /// (`sync_processor_queue_and_flush_time_ms`).
+    pub queue_and_flush_ms: u64,
+}
+
 /// Reports from the log thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogEvent {
@@ -534,6 +573,8 @@ pub enum LogEvent {
     Synced {
         /// Highest durable zxid.
         up_to: i64,
+        /// Timings of this group commit (for monitoring only).
+        stats: SyncStats,
     },
     /// Writing or syncing failed. Nothing after the last `Synced` is durable; the thread has
     /// stopped and the server must stop too (`ZooKeeperCriticalThread`).
@@ -547,7 +588,8 @@ const MAX_WRITE_BYTES: usize = 4 * 1024 * 1024;
 /// The log-writer thread (the logging half of `SyncRequestProcessor`).
 #[derive(Debug)]
 pub struct LogThread {
-    tx: Option<mpsc::Sender<LogCmd>>,
+    /// Commands, stamped with the moment they were queued (for the queue-time metrics).
+    tx: Option<mpsc::Sender<(LogCmd, Stopwatch)>>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -574,7 +616,7 @@ impl LogThread {
     /// [`LogEvent::Failed`] report already told the server to stop).
     pub fn send(&self, cmd: LogCmd) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(cmd);
+            let _ = tx.send((cmd, Stopwatch::start()));
         }
     }
 
@@ -597,18 +639,34 @@ impl Drop for LogThread {
     }
 }
 
-fn run_log_thread(mut writer: LogWriter, rx: &mpsc::Receiver<LogCmd>, report: &dyn Fn(LogEvent)) {
+fn run_log_thread(
+    mut writer: LogWriter,
+    rx: &mpsc::Receiver<(LogCmd, Stopwatch)>,
+    report: &dyn Fn(LogEvent),
+) {
     while let Ok(first) = rx.recv() {
         let mut cmd = Some(first);
+        // When each txn was handed over, for the queue-and-flush time once it is durable.
+        let mut handed_over: Vec<Stopwatch> = Vec::new();
+        let mut stats = SyncStats::default();
         let result = (|| -> io::Result<()> {
-            while let Some(c) = cmd.take() {
+            while let Some((c, queued_at)) = cmd.take() {
                 match c {
                     LogCmd::Append(entries) => {
-                        for e in &entries {
+                        let queued_ms = queued_at.elapsed_ms();
+                        for (i, e) in entries.iter().enumerate() {
+                            let timer = Stopwatch::start();
                             writer.append(e);
                             if writer.buffered() >= MAX_WRITE_BYTES {
                                 writer.flush()?;
                             }
+                            stats.txns.push(TxnTiming {
+                                queued_ms,
+                                queue_size: (entries.len() - i - 1) as u64,
+                                process_ms: timer.elapsed_ms(),
+                                queue_and_flush_ms: 0,
+                            });
+                            handed_over.push(queued_at);
                         }
                     }
                     LogCmd::Roll => writer.roll()?,
@@ -616,13 +674,21 @@ fn run_log_thread(mut writer: LogWriter, rx: &mpsc::Receiver<LogCmd>, report: &d
                 // Group commit: everything queued while the last sync ran joins this one.
                 cmd = rx.try_recv().ok();
             }
-            writer.sync()
+            let timer = Stopwatch::start();
+            writer.sync()?;
+            stats.flush_ms = timer.elapsed_ms();
+            Ok(())
         })();
         match result {
             Ok(()) => {
+                stats.fsync_ms = writer.take_fsync_times_ms();
+                for (t, at) in stats.txns.iter_mut().zip(&handed_over) {
+                    t.queue_and_flush_ms = at.elapsed_ms();
+                }
                 if writer.last_zxid() >= 0 {
                     report(LogEvent::Synced {
                         up_to: writer.last_zxid(),
+                        stats,
                     });
                 }
             }

@@ -14,15 +14,23 @@
 //!    paths see their earlier records again (`PrepRequestProcessor.rollbackPendingChanges`).
 //! 3. After the txn with zxid `z` is applied to the tree, [`prune`](Pending::prune)`(z)` drops
 //!    every record with zxid <= `z` (`ZooKeeperServer.processTxn`): the tree now holds them.
+//!
+//! **Digests** (`ChangeRecord.precalculatedDigest`, `PrepRequestProcessor.precalculateDigest`):
+//! each record also holds its node's digest and the tree digest once it is applied, so Prep
+//! knows the digest a txn will leave the tree with before the tree has it — the value
+//! ZooKeeper writes in the txn's `TxnDigest`. A record's tree digest is the previous one
+//! (the newest record's, else the tree's) minus the path's previous node digest (its newest
+//! record's, else the tree node's, else 0) plus its new one (0 for a delete).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use datatree::DataTree;
+use bytes::Bytes;
+use datatree::{digest, DataTree};
 use jute_codec::records::{Acl, StatPersisted};
 
-/// The state one pending write leaves a node in (`ZooKeeperServer.ChangeRecord`, without the
-/// digest and data fields, which only serve digests and quotas).
+/// The state one pending write leaves a node in (`ZooKeeperServer.ChangeRecord`; the
+/// digests are kept beside it, see [`Pending::record`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRecord {
     /// Zxid of the write that made this record.
@@ -37,6 +45,18 @@ pub struct ChangeRecord {
     pub child_count: i32,
     /// The node's ACL.
     pub acl: Arc<Vec<Acl>>,
+    /// The node's data after the write (only the digests read it); `None` for a delete.
+    pub data: Option<Bytes>,
+}
+
+/// A record and its precalculated digests (`ChangeRecord.precalculatedDigest`).
+#[derive(Debug)]
+struct Stored {
+    rec: ChangeRecord,
+    /// The node's digest after the write; 0 for a delete.
+    node_digest: u64,
+    /// The tree digest once this record (and every earlier one) is applied.
+    tree_digest: u64,
 }
 
 /// A node as Prep sees it: from the newest pending record or else from the tree
@@ -49,6 +69,8 @@ pub struct NodeView {
     pub child_count: i32,
     /// The node's ACL (shared with the tree or the record, never copied).
     pub acl: Arc<Vec<Acl>>,
+    /// The node's data (shared, never copied).
+    pub data: Option<Bytes>,
 }
 
 /// The overlay of prepared, unapplied changes (`outstandingChanges` in zxid order plus
@@ -56,9 +78,9 @@ pub struct NodeView {
 #[derive(Debug, Default)]
 pub struct Pending {
     /// Every record in the order Prep made them (zxids never decrease).
-    changes: VecDeque<Arc<ChangeRecord>>,
+    changes: VecDeque<Arc<Stored>>,
     /// The newest record of each path; always one of `changes`.
-    by_path: BTreeMap<Arc<str>, Arc<ChangeRecord>>,
+    by_path: BTreeMap<Arc<str>, Arc<Stored>>,
 }
 
 impl Pending {
@@ -81,7 +103,7 @@ impl Pending {
     /// The newest pending record of `path` (`outstandingChangesForPath.get`). `""` is looked up
     /// as `"/"`: ZooKeeper's parent of "/a" is "", the root's alias.
     pub fn get(&self, path: &str) -> Option<&ChangeRecord> {
-        self.by_path.get(root_alias(path)).map(|r| &**r)
+        self.by_path.get(root_alias(path)).map(|r| &r.rec)
     }
 
     /// `getRecordForPath`: the node at `path` as it will be once every pending write is
@@ -89,36 +111,72 @@ impl Pending {
     /// NoNode then).
     pub fn lookup(&self, path: &str, tree: &DataTree) -> Option<NodeView> {
         let path = root_alias(path);
-        if let Some(rec) = self.by_path.get(path) {
+        if let Some(stored) = self.by_path.get(path) {
+            let rec = &stored.rec;
             return rec.stat.map(|stat| NodeView {
                 stat,
                 child_count: rec.child_count,
                 acl: Arc::clone(&rec.acl),
+                data: rec.data.clone(),
             });
         }
         tree.node(path).map(|n| NodeView {
             stat: n.stat,
             child_count: i32::try_from(n.children.len()).unwrap_or(i32::MAX),
             acl: Arc::clone(&n.acl),
+            data: n.data.clone(),
         })
     }
 
+    /// The tree digest once every pending write is applied (`getCurrentTreeDigest`): the
+    /// newest record's, or the tree's when nothing is pending. A Java `long`.
+    pub fn tree_digest(&self, tree: &DataTree) -> i64 {
+        match self.changes.back() {
+            Some(last) => last.tree_digest as i64,
+            None => tree.digest(),
+        }
+    }
+
+    /// The digest `path`'s node has once the pending writes are applied (0 when it will not
+    /// exist): the `prevNodeDigest` of `precalculateDigest`.
+    fn node_digest(&self, path: &str, tree: &DataTree) -> u64 {
+        match self.by_path.get(path) {
+            Some(stored) => stored.node_digest,
+            None => tree.node(path).map_or(0, |n| digest::znode_digest(path, n)),
+        }
+    }
+
     /// Records one change (`addChangeRecord`): it becomes the newest record of its path.
+    /// `tree` is the tree the records lie over: the digests start from it (see the module
+    /// docs).
     ///
     /// # Panics
     /// If `rec.zxid` is lower than the zxid of the last record: Prep hands out zxids in order.
-    pub fn record(&mut self, rec: ChangeRecord) {
+    pub fn record(&mut self, rec: ChangeRecord, tree: &DataTree) {
         if let Some(last) = self.changes.back() {
             assert!(
-                rec.zxid >= last.zxid,
+                rec.zxid >= last.rec.zxid,
                 "pending zxid regression 0x{:x} < 0x{:x}",
                 rec.zxid,
-                last.zxid
+                last.rec.zxid
             );
         }
-        let rec = Arc::new(rec);
-        self.by_path.insert(Arc::clone(&rec.path), Arc::clone(&rec));
-        self.changes.push_back(rec);
+        let path = root_alias(&rec.path);
+        let before = self.node_digest(path, tree);
+        let node_digest = rec.stat.as_ref().map_or(0, |stat| {
+            digest::node_digest(path, rec.data.as_deref(), stat)
+        });
+        let tree_digest = (self.tree_digest(tree) as u64)
+            .wrapping_sub(before)
+            .wrapping_add(node_digest);
+        let stored = Arc::new(Stored {
+            rec,
+            node_digest,
+            tree_digest,
+        });
+        self.by_path
+            .insert(Arc::clone(&stored.rec.path), Arc::clone(&stored));
+        self.changes.push_back(stored);
     }
 
     /// Drops every record with zxid <= `applied_zxid`, once that txn is in the tree. A path
@@ -126,7 +184,7 @@ impl Pending {
     /// path entry only when it still points at the dropped record).
     pub fn prune(&mut self, applied_zxid: i64) {
         while let Some(front) = self.changes.front() {
-            if front.zxid > applied_zxid {
+            if front.rec.zxid > applied_zxid {
                 break;
             }
             let Some(rec) = self.changes.pop_front() else {
@@ -134,10 +192,10 @@ impl Pending {
             };
             if self
                 .by_path
-                .get(&rec.path)
+                .get(&rec.rec.path)
                 .is_some_and(|newest| Arc::ptr_eq(newest, &rec))
             {
-                self.by_path.remove(&rec.path);
+                self.by_path.remove(&rec.rec.path);
             }
         }
     }
@@ -150,18 +208,18 @@ impl Pending {
     /// they are found again in `changes`, which still holds them in order.
     pub fn rollback(&mut self, zxid: i64) {
         let mut touched: Vec<Arc<str>> = Vec::new();
-        while self.changes.back().is_some_and(|c| c.zxid == zxid) {
-            let Some(rec) = self.changes.pop_back() else {
+        while self.changes.back().is_some_and(|c| c.rec.zxid == zxid) {
+            let Some(stored) = self.changes.pop_back() else {
                 break;
             };
-            self.by_path.remove(&rec.path);
-            touched.push(Arc::clone(&rec.path));
+            self.by_path.remove(&stored.rec.path);
+            touched.push(Arc::clone(&stored.rec.path));
         }
         for path in touched {
             if self.by_path.contains_key(&path) {
                 continue;
             }
-            if let Some(prev) = self.changes.iter().rev().find(|c| c.path == path) {
+            if let Some(prev) = self.changes.iter().rev().find(|c| c.rec.path == path) {
                 self.by_path.insert(path, Arc::clone(prev));
             }
         }
@@ -169,7 +227,7 @@ impl Pending {
 
     /// Every record, oldest first (`outstandingChanges` iteration, used by closeSession).
     pub fn iter(&self) -> impl Iterator<Item = &ChangeRecord> {
-        self.changes.iter().map(|r| &**r)
+        self.changes.iter().map(|r| &r.rec)
     }
 }
 
@@ -203,6 +261,7 @@ mod tests {
             }),
             child_count: 0,
             acl: Arc::new(Vec::new()),
+            data: None,
         }
     }
 
@@ -213,8 +272,8 @@ mod tests {
     #[test]
     fn newest_record_of_a_path_wins() {
         let mut p = Pending::new();
-        p.record(rec(5, "/a", Some(1)));
-        p.record(rec(6, "/a", Some(2)));
+        p.record(rec(5, "/a", Some(1)), &DataTree::new());
+        p.record(rec(6, "/a", Some(2)), &DataTree::new());
         assert_eq!(version(&p, "/a"), Some(Some(2)));
         assert_eq!(p.len(), 2);
     }
@@ -222,9 +281,9 @@ mod tests {
     #[test]
     fn prune_keeps_newer_records_of_the_same_path() {
         let mut p = Pending::new();
-        p.record(rec(5, "/a", Some(1)));
-        p.record(rec(6, "/a", Some(2)));
-        p.record(rec(6, "/b", Some(0)));
+        p.record(rec(5, "/a", Some(1)), &DataTree::new());
+        p.record(rec(6, "/a", Some(2)), &DataTree::new());
+        p.record(rec(6, "/b", Some(0)), &DataTree::new());
         p.prune(5);
         assert_eq!(version(&p, "/a"), Some(Some(2)));
         assert_eq!(p.len(), 2);
@@ -237,9 +296,9 @@ mod tests {
     #[test]
     fn rollback_restores_the_previous_record_of_each_path() {
         let mut p = Pending::new();
-        p.record(rec(5, "/a", Some(1)));
-        p.record(rec(7, "/a", Some(2)));
-        p.record(rec(7, "/a/b", None));
+        p.record(rec(5, "/a", Some(1)), &DataTree::new());
+        p.record(rec(7, "/a", Some(2)), &DataTree::new());
+        p.record(rec(7, "/a/b", None), &DataTree::new());
         p.rollback(7);
         assert_eq!(version(&p, "/a"), Some(Some(1)));
         assert_eq!(p.get("/a/b"), None);
@@ -249,7 +308,7 @@ mod tests {
     #[test]
     fn rollback_of_the_only_write_empties_the_overlay() {
         let mut p = Pending::new();
-        p.record(rec(9, "/x", Some(0)));
+        p.record(rec(9, "/x", Some(0)), &DataTree::new());
         p.rollback(9);
         assert!(p.is_empty());
         assert_eq!(p.get("/x"), None);
@@ -258,7 +317,7 @@ mod tests {
     #[test]
     fn empty_path_is_the_root() {
         let mut p = Pending::new();
-        p.record(rec(3, "/", Some(4)));
+        p.record(rec(3, "/", Some(4)), &DataTree::new());
         assert_eq!(version(&p, ""), Some(Some(4)));
     }
 
@@ -266,7 +325,7 @@ mod tests {
     #[should_panic(expected = "pending zxid regression")]
     fn records_must_come_in_zxid_order() {
         let mut p = Pending::new();
-        p.record(rec(9, "/x", Some(0)));
-        p.record(rec(8, "/y", Some(0)));
+        p.record(rec(9, "/x", Some(0)), &DataTree::new());
+        p.record(rec(8, "/y", Some(0)), &DataTree::new());
     }
 }

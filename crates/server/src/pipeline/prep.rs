@@ -12,8 +12,10 @@
 //!
 //! Session checks (`sessionTracker.checkSession`, SessionExpired / SessionMoved) are not done
 //! here: the core knows the sessions and turns such a request into an error txn itself.
-//! Quotas are not enforced (`zookeeper.enforceQuota` is off by default) and txn digests are
-//! not computed (`digest: None`).
+//! Quotas are not enforced (`zookeeper.enforceQuota` is off by default). The txn digest is
+//! not set here: every record Prep makes carries its precalculated digests (see
+//! [`Pending`]), and the core stamps the entry with [`Pending::tree_digest`] afterwards
+//! (`setTxnDigest`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -172,22 +174,30 @@ fn record_close_delete(doomed: &str, zxid: i64, pending: &mut Pending, tree: &Da
             // the txn is applied, so deleting the parent meanwhile answers NotEmpty.
             let mut stat = parent.stat;
             stat.pzxid = zxid;
-            pending.record(ChangeRecord {
-                zxid,
-                path: Arc::from(parent_path),
-                stat: Some(stat),
-                child_count: parent.child_count,
-                acl: parent.acl,
-            });
+            pending.record(
+                ChangeRecord {
+                    zxid,
+                    path: Arc::from(parent_path),
+                    stat: Some(stat),
+                    child_count: parent.child_count,
+                    acl: parent.acl,
+                    data: parent.data,
+                },
+                tree,
+            );
         }
     }
-    pending.record(ChangeRecord {
-        zxid,
-        path: Arc::from(doomed),
-        stat: None,
-        child_count: 0,
-        acl: Arc::new(Vec::new()),
-    });
+    pending.record(
+        ChangeRecord {
+            zxid,
+            path: Arc::from(doomed),
+            stat: None,
+            child_count: 0,
+            acl: Arc::new(Vec::new()),
+            data: None,
+        },
+        tree,
+    );
 }
 
 /// The fields of a create request, whichever record carried them.
@@ -245,14 +255,19 @@ impl Prep<'_, '_> {
         stat: Option<StatPersisted>,
         child_count: i32,
         acl: Arc<Vec<Acl>>,
+        data: Option<Bytes>,
     ) {
-        self.pending.record(ChangeRecord {
-            zxid: self.ctx.zxid,
-            path: Arc::from(path),
-            stat,
-            child_count,
-            acl,
-        });
+        self.pending.record(
+            ChangeRecord {
+                zxid: self.ctx.zxid,
+                path: Arc::from(path),
+                stat,
+                child_count,
+                acl,
+                data,
+            },
+            self.tree,
+        );
     }
 
     /// createTTL (21). A request whose flags are not a TTL mode still gets a `CreateTTLTxn`
@@ -302,7 +317,13 @@ impl Prep<'_, '_> {
         let owner = mode.owner(self.ctx.session_id, a.ttl_ms)?;
         // Java int arithmetic: the cversion wraps, and so does the sequence number.
         let parent_c_version = parent.stat.cversion.wrapping_add(1);
-        self.record_create(parent_path, parent, parent_c_version, &path, owner, &acl);
+        let node = NodeView {
+            stat: create_stat(self.ctx.zxid, self.ctx.now_ms, owner),
+            child_count: 0,
+            acl: Arc::new(acl.clone()),
+            data: a.data.clone(),
+        };
+        self.record_create(parent_path, parent, parent_c_version, &path, node);
         Ok(create_body(op, path, a, acl, mode, parent_c_version))
     }
 
@@ -314,16 +335,14 @@ impl Prep<'_, '_> {
         parent: NodeView,
         parent_c_version: i32,
         path: &str,
-        owner: i64,
-        acl: &[Acl],
+        node: NodeView,
     ) {
-        let zxid = self.ctx.zxid;
         let mut pstat = parent.stat;
         pstat.cversion = parent_c_version;
-        pstat.pzxid = zxid;
-        self.record(parent_path, Some(pstat), parent.child_count + 1, parent.acl);
-        let stat = create_stat(zxid, self.ctx.now_ms, owner);
-        self.record(path, Some(stat), 0, Arc::new(acl.to_vec()));
+        pstat.pzxid = self.ctx.zxid;
+        let count = parent.child_count + 1;
+        self.record(parent_path, Some(pstat), count, parent.acl, parent.data);
+        self.record(path, Some(node.stat), 0, node.acl, node.data);
     }
 
     /// delete (2). The DELETE permission is checked on the parent.
@@ -378,8 +397,9 @@ impl Prep<'_, '_> {
     fn record_delete(&mut self, parent_path: &str, parent: NodeView, path: &str, node: NodeView) {
         let mut pstat = parent.stat;
         pstat.pzxid = self.ctx.zxid;
-        self.record(parent_path, Some(pstat), parent.child_count - 1, parent.acl);
-        self.record(path, None, -1, node.acl);
+        let count = parent.child_count - 1;
+        self.record(parent_path, Some(pstat), count, parent.acl, parent.data);
+        self.record(path, None, -1, node.acl, None);
     }
 
     /// setData (5).
@@ -397,7 +417,7 @@ impl Prep<'_, '_> {
         stat.version = new_version;
         stat.mtime = self.ctx.now_ms;
         stat.mzxid = self.ctx.zxid;
-        self.record(path, Some(stat), node.child_count, node.acl);
+        self.record(path, Some(stat), node.child_count, node.acl, data.clone());
         Ok(TxnBody::SetData(SetDataTxn {
             path: path.to_owned(),
             // `Bytes` is reference counted: the payload is not copied.
@@ -417,7 +437,7 @@ impl Prep<'_, '_> {
         stat.aversion = new_version;
         // ZK-COMPAT: PrepRequestProcessor.java: the pending record keeps the node's old ACL,
         // so later writes prepared before this one is applied are checked against it.
-        self.record(path, Some(stat), node.child_count, node.acl);
+        self.record(path, Some(stat), node.child_count, node.acl, node.data);
         Ok(TxnBody::SetAcl(SetAclTxn {
             path: path.to_owned(),
             acl: list,
