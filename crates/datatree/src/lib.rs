@@ -24,6 +24,7 @@
 pub mod acl;
 pub mod digest;
 pub mod ephemeral;
+pub mod java_set;
 pub mod node;
 pub mod path;
 pub mod quota;
