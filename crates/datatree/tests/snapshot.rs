@@ -862,3 +862,29 @@ fn a_snapshot_in_progress_and_a_finished_image_can_move_to_another_thread() {
     is_send::<FuzzySnapshot>();
     is_send::<datatree::snapshot::SnapshotImage>();
 }
+
+#[test]
+fn children_are_written_and_reloaded_in_zookeepers_order() {
+    let mut zk = Zk::new();
+    zk.mk("/p");
+    for i in 0..20 {
+        zk.mk(&format!("/p/c{i}"));
+    }
+    // JDK 17: new HashSet<String>(8), add c0..c19, then iterate.
+    let java = "c11,c10,c13,c12,c15,c14,c17,c16,c19,c18,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9";
+    let listed = |t: &DataTree| t.node("/p").expect("/p").children.java_order().join(",");
+    assert_eq!(listed(&zk.tree), java);
+    let (bytes, zxid) = snapshot_of(&zk.tree, &[]);
+    // The file holds /p's children in that order (serializeNode's childs.toArray) ...
+    let record = |c: &str| {
+        let path = format!("/p/{c}");
+        let mut rec = (path.len() as i32).to_be_bytes().to_vec();
+        rec.extend_from_slice(path.as_bytes());
+        find(&bytes, &rec).expect("written")
+    };
+    let in_file: BTreeMap<usize, &str> = java.split(',').map(|c| (record(c), c)).collect();
+    assert_eq!(in_file.into_values().collect::<Vec<_>>().join(","), java);
+    // ... and a load that adds them in file order gets the same set back.
+    let loaded = load(&bytes, zxid, zk.tree.config()).expect("loads").tree;
+    assert_eq!(listed(&loaded), java);
+}
