@@ -468,7 +468,7 @@ fn masked_digest(entry: &Acl) -> Acl {
 
 fn child_names(tree: &DataTree, path: &str) -> Vec<String> {
     tree.node(path)
-        .map(|n| n.children.iter().cloned().collect())
+        .map(|n| n.children.to_java_vec())
         .unwrap_or_default()
 }
 
@@ -480,10 +480,12 @@ fn encode_children(tree: &DataTree, path: &str, with_stat: bool) -> Result<Bytes
     } else {
         None
     };
-    let len: usize = node.children.iter().map(|c| 4 + c.len()).sum();
+    // `new ArrayList<>(node.getChildren())`: the HashSet's iteration order.
+    let children = node.children.java_order();
+    let len: usize = children.iter().map(|c| 4 + c.len()).sum();
     let mut b = BytesMut::with_capacity(4 + len + 68);
-    put_len(&mut b, node.children.len());
-    for c in &node.children {
+    put_len(&mut b, children.len());
+    for c in children {
         put_str(&mut b, c);
     }
     if let Some(stat) = stat {

@@ -15,7 +15,6 @@
 //! Quotas are not enforced (`zookeeper.enforceQuota` is off by default) and txn digests are
 //! not computed (`digest: None`).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -133,7 +132,9 @@ pub fn prepare_create_session(
 ///
 /// The paths are the tree's ephemerals of the session, plus those pending creates give it,
 /// minus those pending deletes remove, taking the pending records in order. They are listed
-/// sorted (ZooKeeper lists a hash set, in no defined order).
+/// in ZooKeeper's order: that of the `HashSet` `getEphemerals` clones from the session's
+/// set, after those edits (`new ArrayList<>(es)`); killSession deletes in this order, so it
+/// is also the order of the NodeDeleted / NodeChildrenChanged events.
 pub fn prepare_close_session(
     session_id: i64,
     cxid: i32,
@@ -142,23 +143,24 @@ pub fn prepare_close_session(
     pending: &mut Pending,
     tree: &DataTree,
 ) -> TxnEntry {
-    let mut doomed: BTreeSet<String> = tree.ephemerals(session_id).into_iter().collect();
+    let mut doomed = tree.ephemeral_set(session_id);
     for change in pending.iter() {
         match change.stat {
             None => {
-                doomed.remove(&*change.path);
+                doomed.remove(&change.path);
             }
             Some(stat) if stat.ephemeral_owner == session_id => {
-                doomed.insert(change.path.to_string());
+                doomed.insert(&change.path);
             }
             Some(_) => {}
         }
     }
+    let doomed = doomed.to_java_vec();
     for doomed_path in &doomed {
         record_close_delete(doomed_path, zxid, pending, tree);
     }
     let body = TxnBody::CloseSession(Some(CloseSessionTxn {
-        paths2_delete: doomed.into_iter().collect(),
+        paths2_delete: doomed,
     }));
     entry(session_id, cxid, zxid, now_ms, OpCode::CloseSession, body)
 }
