@@ -43,43 +43,12 @@ class Tolerance:
         raise NotImplementedError
 
 
-class CloseEphemeralOrder(Tolerance):
-    id = "K3"
-    what = ("closeSession deletes the session's ephemeral nodes in a different order: "
-            "ZooKeeper in its HashSet<String> iteration order (DataTree.getEphemerals -> "
-            "CloseSessionTxn paths2Delete), zkrs in sorted order; the NodeDeleted / "
-            "NodeChildrenChanged events of one session arrive in a different order")
-
-    def applies(self, op, ref, cand):
-        if op["k"] != "close":
-            return False
-        hit = False
-        pairs = [(ref["op"], cand["op"])] + [
-            (fa, fb) for (la, fa), (lb, fb) in zip(ref["idle"], cand["idle"]) if la == lb]
-        for fa, fb in pairs:
-            if fa == fb:
-                continue
-            ea = [f for f in fa if f[0] == "E"]
-            eb = [f for f in fb if f[0] == "E"]
-            key = lambda f: (f[1], f[3])  # noqa: E731
-            if sorted(ea, key=key) != sorted(eb, key=key):
-                continue
-            ra = [f for f in fa if f[0] != "E"]
-            rb = [f for f in fb if f[0] != "E"]
-            if ra != rb:
-                continue
-            # Events first then the rest, both in a canonical order (closeSession sends every
-            # event before its reply; other sessions get events before the ping reply).
-            fa[:] = sorted(ea, key=key) + ra
-            fb[:] = sorted(eb, key=key) + rb
-            hit = True
-        return hit
-
-
+# K3 (closeSession deleted a session's ephemerals in sorted order, ZooKeeper in the order of
+# its HashSet<String>) is fixed: zkrs reproduces Java's HashSet orders (datatree::java_set).
 # K7 (events about znodes the session may not READ) and K8 (getAllChildrenNumber("") did
-# not count the root's "/" key) are fixed. A tolerance that drops extra frames must come
-# before K3, which needs the same events on both sides.
-TOLERANCES = [CloseEphemeralOrder()]
+# not count the root's "/" key) are fixed too. A tolerance that drops extra frames must come
+# before any that needs the same events on both sides.
+TOLERANCES = []
 
 ALL = {e.id: e.what for e in EXCLUSIONS}
 ALL.update({t.id: t.what for t in TOLERANCES})

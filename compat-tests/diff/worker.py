@@ -296,17 +296,17 @@ class ServerRun:
             return (tuple(r.vector(w.read_acl) or ()), self.stat(r))
         if opname == "getChildren":
             c = r.vector(lambda x: x.ustring())
-            return None if c is None else tuple(sorted(c))
+            return None if c is None else tuple(c)
         if opname == "getChildren2":
             c = r.vector(lambda x: x.ustring())
-            return (None if c is None else tuple(sorted(c)), self.stat(r))
+            return (None if c is None else tuple(c), self.stat(r))
         if opname == "sync":
             return r.ustring()
         if opname in ("multi", "multiRead"):
             return self.multi_response(r)
         if opname == "getEphemerals":
             c = r.vector(lambda x: x.ustring())
-            return None if c is None else tuple(sorted(c))
+            return None if c is None else tuple(c)
         if opname == "getAllChildrenNumber":
             return r.i32()
         if opname == "whoAmI":
@@ -337,7 +337,7 @@ class ServerRun:
                 out.append((name, err, self.stat(r)))
             elif typ == 8:
                 c = r.vector(lambda x: x.ustring())
-                out.append((name, err, None if c is None else tuple(sorted(c))))
+                out.append((name, err, None if c is None else tuple(c)))
             elif typ == 4:
                 out.append((name, err, self.data(r.buffer()), self.stat(r)))
             elif typ == -1:
