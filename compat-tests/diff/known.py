@@ -1,7 +1,7 @@
 """Known zkrs differences from Apache ZooKeeper 3.8.0 that are bugs (reported, not fixed yet).
 
 Unlike the intentional differences (difftest.Rules, intentional-differences.md), these
-still make a seed fail: the seed's test id gets the bug's id (`seed-7:known:K3`), and
+still make a seed fail: the seed's test id gets the bug's id (`seed-7:known:K9`), and
 known-failures.txt lists the ids, so a run whose only failures are known bugs exits 0.
 
 Two ways to keep one known bug from hiding others:
