@@ -24,12 +24,9 @@ class Exclusion:
 
 
 EXCLUSIONS = [
-    Exclusion("K2", ["nullpath"],
-              "a null path (ustring length -1): ZooKeeper answers MARSHALLINGERROR for reads "
-              "(the NullPointerException in FinalRequestProcessor); zkrs reads it as \"\", "
-              "which is the root"),
-    # K1 (wrong password keeps the live connection), K4 (createSession opcode from a client),
-    # K5 (requests pipelined behind the ConnectRequest) and K6 (null auth buffer) are fixed.
+    # K1 (wrong password keeps the live connection), K2 (a null path), K4 (createSession
+    # opcode from a client), K5 (requests pipelined behind the ConnectRequest) and K6 (null
+    # auth buffer) are fixed.
 ]
 
 DEFAULT_EXCLUDE = [k for e in EXCLUSIONS for k in e.kinds]

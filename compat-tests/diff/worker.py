@@ -375,7 +375,10 @@ class ServerRun:
         if zxid > sess.last_zxid and opname != "auth":
             sess.last_zxid = zxid
         body = None
-        if err == 0 and op is not None:
+        # A failed multi or multiRead may still carry the MultiResponse built so far (a null
+        # path: K2); decode it, so that its Stats are normalised like any other.
+        multi_err = opname in ("multi", "multiRead") and r.remaining() > 0
+        if (err == 0 or multi_err) and op is not None:
             try:
                 body = self.decode_body(opname, r)
             except w.DecodeError as e:

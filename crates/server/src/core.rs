@@ -20,7 +20,7 @@ use std::sync::Arc;
 use bytes::{BufMut, Bytes, BytesMut};
 use datatree::{DataTree, WatchEvent};
 use jute_codec::records::{Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse};
-use jute_codec::request::Request;
+use jute_codec::request::{NullPath, Request};
 use jute_codec::txn_body::{TxnBody, TxnEntry};
 use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
 use tracing::{debug, info, warn};
@@ -28,6 +28,7 @@ use tracing::{debug, info, warn};
 use crate::metrics::ServerStats;
 use crate::monitor::core_hooks::CoreMonitor;
 use crate::pipeline::apply::{self, ReadContext};
+use crate::pipeline::null_path::{self, Handling};
 use crate::pipeline::pending::Pending;
 use crate::pipeline::prep::{self, PrepContext};
 use crate::session::{self, SessionId, SessionTracker};
@@ -116,6 +117,9 @@ pub enum Input {
         op: i32,
         /// The decoded body, or why it could not be decoded.
         body: Result<Request, DecodeError>,
+        /// Where the body has a null path, which [`Request::decode`] read as `""`
+        /// ([`jute_codec::request::find_null_path`]).
+        null_path: Option<NullPath>,
     },
     /// A connection closed.
     Disconnected {
@@ -163,6 +167,8 @@ pub(crate) enum Queued {
         xid: i32,
         req: Request,
         received_ms: u64,
+        /// A null path: answered as ZooKeeper does (`null_path::Handling::Reply`).
+        null_path: Option<NullPath>,
     },
 }
 
@@ -194,7 +200,7 @@ pub(crate) struct InFlight {
 }
 
 /// A packet (xid, type, body) received before its connection's handshake finished.
-pub(crate) type EarlyPacket = (i32, i32, Result<Request, DecodeError>);
+pub(crate) type EarlyPacket = (i32, i32, Result<Request, DecodeError>, Option<NullPath>);
 
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -422,7 +428,8 @@ impl ServerCore {
                 xid,
                 op,
                 body,
-            } => self.handle_packet(now, conn, xid, op, body),
+                null_path,
+            } => self.handle_packet(now, conn, xid, op, body, null_path),
             Input::Disconnected { conn } => self.handle_disconnected(conn),
             Input::LogSynced { up_to } => self.handle_log_synced(now, up_to),
         }
@@ -596,13 +603,14 @@ impl ServerCore {
         xid: i32,
         op: i32,
         body: Result<Request, DecodeError>,
+        null_path: Option<NullPath>,
     ) {
         if let Some(early) = self
             .conns
             .get_mut(&conn)
             .and_then(|c| c.before_handshake.as_mut())
         {
-            early.push((xid, op, body));
+            early.push((xid, op, body, null_path));
             return;
         }
         let is_write = OpCode::try_from(op).is_ok_and(|o| o.is_write());
@@ -637,6 +645,11 @@ impl ServerCore {
                 return;
             }
         };
+        // ZK-COMPAT: a null path (K2): see pipeline::null_path.
+        let handling = match (&body, null_path) {
+            (Ok(req), Some(at)) => null_path::handling(req, at),
+            _ => Handling::AsEmpty,
+        };
         match op {
             OpCode::Auth => self.handle_auth(conn, xid, body),
             OpCode::Sasl => {
@@ -658,8 +671,19 @@ impl ServerCore {
                     },
                 );
             }
+            _ if matches!(handling, Handling::Reply { .. }) => {
+                if handling == (Handling::Reply { burns_zxid: true }) {
+                    self.next_zxid();
+                }
+                let req = body.expect("a null path was found in a decoded body");
+                self.queue_read(now, session, conn, xid, req, null_path);
+            }
             op if op.is_write() => {
                 let entry = match &body {
+                    Ok(_) if handling == Handling::ErrorTxn => {
+                        warn!("Null path in request type {op:?} from session 0x{session:x}");
+                        self.error_entry(now, session, xid, ErrorCode::MarshallingError)
+                    }
                     Ok(req) => self.prepare_request(now, session, xid, req, Some(conn)),
                     Err(e) => {
                         warn!(
@@ -685,19 +709,7 @@ impl ServerCore {
                 );
             }
             _ => match body {
-                Ok(req) => {
-                    let q = self.queues.entry(session).or_default();
-                    if q.is_empty() {
-                        self.serve_read(now, session, conn, xid, &req, now.mono_ms);
-                    } else {
-                        q.push_back(Queued::Read {
-                            conn,
-                            xid,
-                            req,
-                            received_ms: now.mono_ms,
-                        });
-                    }
-                }
+                Ok(req) => self.queue_read(now, session, conn, xid, req, None),
                 Err(e) => {
                     // ZK-COMPAT: FinalRequestProcessor answers an undecodable read with
                     // MARSHALLINGERROR and keeps the connection.
@@ -706,6 +718,30 @@ impl ServerCore {
                     self.send_reply(conn, xid, zxid, ErrorCode::MarshallingError.as_i32(), &[]);
                 }
             },
+        }
+    }
+
+    /// Serves a read now, or queues it behind the session's earlier writes (CommitGate).
+    fn queue_read(
+        &mut self,
+        now: Now,
+        session: SessionId,
+        conn: ConnId,
+        xid: i32,
+        req: Request,
+        null_path: Option<NullPath>,
+    ) {
+        let q = self.queues.entry(session).or_default();
+        if q.is_empty() {
+            self.serve_read(now, session, conn, xid, &req, now.mono_ms, null_path);
+        } else {
+            q.push_back(Queued::Read {
+                conn,
+                xid,
+                req,
+                received_ms: now.mono_ms,
+                null_path,
+            });
         }
     }
 
@@ -834,6 +870,7 @@ impl ServerCore {
         xid: i32,
         req: &Request,
         received_ms: u64,
+        null_path: Option<NullPath>,
     ) {
         let last_zxid = self.tree.last_processed_zxid();
         if matches!(req, Request::Ping) {
@@ -855,9 +892,14 @@ impl ServerCore {
             auth_ids: auth,
             last_zxid,
         };
-        let reply = apply::read(req, &ctx, &mut self.tree);
+        let reply = match null_path {
+            Some(at) => apply::read_with_null_path(req, at, &ctx, &mut self.tree),
+            None => apply::read(req, &ctx, &mut self.tree),
+        };
         self.deliver_events(&reply.events, None);
-        self.monitor_read_stat(req, reply.err);
+        if null_path.is_none() {
+            self.monitor_read_stat(req, reply.err);
+        }
         let op = req.op_code();
         self.monitor_response(conn, xid, last_zxid, op, received_ms, now.mono_ms, false);
         self.send_reply(conn, xid, last_zxid, reply.err, &reply.body);
@@ -914,8 +956,8 @@ impl ServerCore {
                     .conns
                     .get_mut(&conn)
                     .and_then(|c| c.before_handshake.take());
-                for (xid, op, body) in early.into_iter().flatten() {
-                    self.handle_packet(now, conn, xid, op, body);
+                for (xid, op, body, null_path) in early.into_iter().flatten() {
+                    self.handle_packet(now, conn, xid, op, body, null_path);
                 }
             }
             Origin::CloseSession { conn, xid } => {
@@ -960,12 +1002,13 @@ impl ServerCore {
                 xid,
                 req,
                 received_ms,
+                null_path,
             }) = self.queues.get_mut(&session).and_then(VecDeque::pop_front)
             else {
                 unreachable!("front was a read");
             };
             if self.conns.contains_key(&conn) {
-                self.serve_read(now, session, conn, xid, &req, received_ms);
+                self.serve_read(now, session, conn, xid, &req, received_ms, null_path);
             }
         }
         // The emptied queue stays until the session closes: dropping and regrowing it on
