@@ -211,6 +211,11 @@ pub(crate) struct Conn {
     /// nothing more from a connection until its session exists (`disableRecv`), so they are
     /// handled, in order, right after the response.
     pub(crate) before_handshake: Option<Vec<EarlyPacket>>,
+    /// The connection holds a watch added with a null path (K2). ZK-COMPAT: closing it
+    /// throws in ZooKeeper 3.8.0 (`WatcherModeManager.Key.equals` on the null path, inside
+    /// `NIOServerCnxn.close`), after the connection left the factory but before its socket
+    /// closes: the server forgets it and leaves the socket open.
+    pub(crate) close_fails: bool,
 }
 
 /// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
@@ -491,6 +496,7 @@ impl ServerCore {
                 old_client,
                 // A new session answers after its createSession commits; a reconnect at once.
                 before_handshake: (req.session_id == 0).then(Vec::new),
+                close_fails: false,
             },
         );
         if req.session_id == 0 {
@@ -531,8 +537,7 @@ impl ServerCore {
                 // current connection (CLIENT_RECONNECT) before it checks the password; its
                 // watches go with it.
                 self.detach(old);
-                self.conns.remove(&old);
-                self.output.push_back(Output::Close { conn: old });
+                self.drop_conn(old);
             }
         }
         if valid {
@@ -559,6 +564,16 @@ impl ServerCore {
     }
 
     /// Forgets `conn` as its session's connection and drops that connection's watches.
+    /// Forgets `conn` and closes its socket, unless ZooKeeper's close would throw first
+    /// ([`Conn::close_fails`]).
+    fn drop_conn(&mut self, conn: ConnId) {
+        if self.conns.remove(&conn).is_some_and(|c| c.close_fails) {
+            debug!("Leaving connection {conn:?} open, as ZooKeeper's failing close does");
+        } else {
+            self.output.push_back(Output::Close { conn });
+        }
+    }
+
     fn detach(&mut self, conn: ConnId) {
         let Some(id) = self.conns.get(&conn).and_then(|c| c.session) else {
             return;
@@ -647,7 +662,7 @@ impl ServerCore {
         };
         // ZK-COMPAT: a null path (K2): see pipeline::null_path.
         let handling = match (&body, null_path) {
-            (Ok(req), Some(at)) => null_path::handling(req, at),
+            (Ok(req), Some(at)) => null_path::handling(req, at, self.cfg.extended_types_enabled),
             _ => Handling::AsEmpty,
         };
         match op {
@@ -733,7 +748,7 @@ impl ServerCore {
     ) {
         let q = self.queues.entry(session).or_default();
         if q.is_empty() {
-            self.serve_read(now, session, conn, xid, &req, now.mono_ms, null_path);
+            self.serve_read(now, session, conn, xid, (&req, null_path), now.mono_ms);
         } else {
             q.push_back(Queued::Read {
                 conn,
@@ -868,9 +883,8 @@ impl ServerCore {
         session: SessionId,
         conn: ConnId,
         xid: i32,
-        req: &Request,
+        (req, null_path): (&Request, Option<NullPath>),
         received_ms: u64,
-        null_path: Option<NullPath>,
     ) {
         let last_zxid = self.tree.last_processed_zxid();
         if matches!(req, Request::Ping) {
@@ -896,6 +910,11 @@ impl ServerCore {
             Some(at) => apply::read_with_null_path(req, at, &ctx, &mut self.tree),
             None => apply::read(req, &ctx, &mut self.tree),
         };
+        if null_path.is_some() && matches!(req, Request::AddWatch(_)) && reply.err == 0 {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.close_fails = true;
+            }
+        }
         self.deliver_events(&reply.events, None);
         if null_path.is_none() {
             self.monitor_read_stat(req, reply.err);
@@ -968,12 +987,10 @@ impl ServerCore {
                 }
                 if let Some(conn) = conn {
                     self.detach(conn);
-                    self.conns.remove(&conn);
-                    self.output.push_back(Output::Close { conn });
+                    self.drop_conn(conn);
                 }
                 if let Some(c) = self.session_conn.remove(&session) {
-                    self.conns.remove(&c);
-                    self.output.push_back(Output::Close { conn: c });
+                    self.drop_conn(c);
                 }
                 self.tree.watches().remove_session(session);
                 self.sessions.remove(session);
@@ -1008,7 +1025,7 @@ impl ServerCore {
                 unreachable!("front was a read");
             };
             if self.conns.contains_key(&conn) {
-                self.serve_read(now, session, conn, xid, &req, received_ms, null_path);
+                self.serve_read(now, session, conn, xid, (&req, null_path), received_ms);
             }
         }
         // The emptied queue stays until the session closes: dropping and regrowing it on
@@ -1103,6 +1120,79 @@ mod tests {
                 return n;
             }
             assert!(n < 1_000_000, "never rolls");
+        }
+    }
+
+    /// Drives `core` until no log append is outstanding; returns every other output.
+    fn drain(core: &mut ServerCore, now: Now) -> Vec<Output> {
+        let mut out = Vec::new();
+        loop {
+            let mut synced = None;
+            while let Some(o) = core.poll_output() {
+                match o {
+                    Output::AppendLog(e) => synced = Some(e.hdr.zxid),
+                    other => out.push(other),
+                }
+            }
+            let Some(up_to) = synced else { return out };
+            core.handle(now, Input::LogSynced { up_to });
+        }
+    }
+
+    fn packet(conn: ConnId, xid: i32, req: Request, null_path: Option<NullPath>) -> Input {
+        Input::Packet {
+            conn,
+            xid,
+            op: req.op_code().as_i32(),
+            body: Ok(req),
+            null_path,
+        }
+    }
+
+    #[test]
+    fn a_connection_with_a_null_path_watch_stays_open_after_close_session() {
+        use jute_codec::records::AddWatchRequest;
+        let now = Now {
+            mono_ms: 1_000,
+            wall_ms: 1_700_000_000_000,
+        };
+        let mut core = ServerCore::new(CoreConfig::default(), DataTree::new(), now);
+        let closes = |out: &[Output], conn: ConnId| {
+            out.iter()
+                .any(|o| matches!(o, Output::Close { conn: c } if *c == conn))
+        };
+        for (conn, null_path) in [(1, Some(NullPath::Request)), (2, None)] {
+            let connect = ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: 0,
+                time_out: 30_000,
+                session_id: 0,
+                passwd: Some(Bytes::from_static(&[0; 16])),
+                read_only: Some(false),
+            };
+            core.handle(
+                now,
+                Input::Connect {
+                    conn,
+                    req: connect,
+                    client_ip: "127.0.0.1:5000".into(),
+                },
+            );
+            drain(&mut core, now);
+            let watch = AddWatchRequest {
+                path: String::new(),
+                mode: 1,
+            };
+            core.handle(now, packet(conn, 1, Request::AddWatch(watch), null_path));
+            core.handle(now, packet(conn, 2, Request::CloseSession, None));
+            let out = drain(&mut core, now);
+            assert!(
+                out.iter().any(|o| matches!(o, Output::Send { .. })),
+                "replies"
+            );
+            // ZooKeeper 3.8.0's close throws on the null-path watch: the socket stays open.
+            assert_eq!(closes(&out, conn), null_path.is_none(), "conn {conn}");
+            assert!(!core.conns.contains_key(&conn));
         }
     }
 

@@ -8,20 +8,25 @@
 
 use jute_codec::request::{NullPath, Request};
 
+use crate::pipeline::prep;
+
 /// How a request with a null path is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handling {
     /// As if the path were `""`, which ZooKeeper answers the same way: setData and setACL
-    /// (`validatePath` turns the IllegalArgumentException into BADARGUMENTS), addWatch
-    /// (the watch is kept under no path), removeWatches (NOWATCHER), getEphemerals (a null
+    /// (`validatePath` turns the IllegalArgumentException into BADARGUMENTS), removeWatches
+    /// (NOWATCHER), getEphemerals (a null
     /// prefix lists everything), check outside a multi (never answered by 3.8.0), and a multi
     /// whose ops mix reads and writes (which fails to decode before any path is looked at).
     AsEmpty,
     /// create, create2, createContainer, createTTL, delete: `pRequest2Txn` set the header
-    /// before the path's `lastIndexOf`, so an ErrorTxn(MARSHALLINGERROR) takes a zxid.
+    /// before the path's `lastIndexOf`, so an ErrorTxn(MARSHALLINGERROR) takes a zxid. A
+    /// create whose flags or TTL are refused first is [`Handling::AsEmpty`] (Prep refuses
+    /// them before it looks at the path, as ZooKeeper does).
     ErrorTxn,
     /// Answered in the session's order with [`crate::pipeline::apply::read_with_null_path`],
-    /// no txn. `burns_zxid`: a multi took `getNextZxid()` before `getPendingChanges` failed,
+    /// no txn. addWatch is answered as for `""` (its watch matches no event), but the
+    /// connection is marked: ZooKeeper fails to close it later (`core::Conn::close_fails`). `burns_zxid`: a multi took `getNextZxid()` before `getPendingChanges` failed,
     /// so the next txn's zxid skips one.
     Reply {
         /// Whether a zxid is used up.
@@ -30,16 +35,16 @@ pub enum Handling {
 }
 
 /// How `req`, whose path at `at` is null, is handled.
-pub fn handling(req: &Request, at: NullPath) -> Handling {
+pub fn handling(req: &Request, at: NullPath, extended_types_enabled: bool) -> Handling {
     match (req, at) {
         (
             Request::Create(_)
             | Request::Create2(_)
             | Request::CreateContainer(_)
-            | Request::CreateTtl(_)
-            | Request::Delete(_),
+            | Request::CreateTtl(_),
             NullPath::Request,
-        ) => Handling::ErrorTxn,
+        ) if prep::create_mode_is_valid(req, extended_types_enabled) => Handling::ErrorTxn,
+        (Request::Delete(_), NullPath::Request) => Handling::ErrorTxn,
         (
             Request::Exists(_)
             | Request::GetData(_)
@@ -48,6 +53,7 @@ pub fn handling(req: &Request, at: NullPath) -> Handling {
             | Request::GetAcl(_)
             | Request::GetAllChildrenNumber(_)
             | Request::CheckWatches(_)
+            | Request::AddWatch(_)
             | Request::Sync(_),
             NullPath::Request,
         ) => Handling::Reply { burns_zxid: false },

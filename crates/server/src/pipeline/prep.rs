@@ -192,6 +192,19 @@ fn record_close_delete(doomed: &str, zxid: i64, pending: &mut Pending, tree: &Da
     });
 }
 
+/// Whether a create request passes the checks `pRequest2TxnCreate` makes before it looks at
+/// the path (`CreateMode.fromFlag`, `validateCreateRequest`); true for other requests.
+pub fn create_mode_is_valid(req: &Request, extended_types_enabled: bool) -> bool {
+    let a = match req {
+        Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => create_args(r),
+        Request::CreateTtl(r) => create_ttl_args(r),
+        _ => return true,
+    };
+    CreateMode::from_flag(a.flags)
+        .and_then(|mode| mode.validate_ttl(a.ttl_ms, extended_types_enabled))
+        .is_ok()
+}
+
 /// The fields of a create request, whichever record carried them.
 struct CreateArgs<'r> {
     path: &'r str,
