@@ -159,6 +159,7 @@ class Session:
         self.w_mode = {}         # addWatch: path -> 0 PERSISTENT / 1 PERSISTENT_RECURSIVE
         self.recent = []         # events since the last setWatches was sent
         self.outstanding = []    # opnames of the requests sent and not answered yet
+        self.leaks = False       # the connection holds a null-path watch (see Orphan)
 
     def alive(self):
         return self.conn is not None and self.conn.alive
@@ -194,6 +195,20 @@ class Session:
             del lists["persistent"], lists["recursive"]
         lists["relZxid"] = "last"
         return lists
+
+
+class Orphan:
+    """The watches a connection held when it went away while holding a null-path watch
+    (addWatch with a null path). ZooKeeper 3.8.0's close of such a connection throws inside
+    WatchManager.removeWatcher (WatcherModeManager.Key.equals on the null path) and leaves
+    some or all of its watches registered, where its checkWatches (R4) still sees them;
+    zkrs removes them. Over-approximated: every watch the session held then."""
+
+    def __init__(self, sess):
+        self.w_data, self.w_exist = set(sess.w_data), set(sess.w_exist)
+        self.w_child, self.w_mode = set(sess.w_child), dict(sess.w_mode)
+
+    holds = Session.holds
 
 
 def ip_matches(client, expr):
@@ -244,6 +259,7 @@ class ServerRun:
         self.gen = {}             # slot -> number of sessions the slot has had
         self.labels = {}          # session id -> label
         self.closed = []          # (sid, passwd) of sessions closed by the workload
+        self.orphans = []         # Orphan: watches left behind by failing closes
         self.created = {}         # op id -> path it created
         self.op_zxid = {}         # op id -> zxid of its reply
         self.acl = {}             # shadow: path -> ACL, as the aux session last read it
@@ -403,7 +419,8 @@ class ServerRun:
             return {"held": sess.holds(p, op["type"]),
                     "relative": isinstance(p, str) and p != "" and not p.startswith("/"),
                     "others": any(x is not sess and x.alive() and x.holds(p, op["type"])
-                                  for x in self.sessions.values())}
+                                  for x in self.sessions.values())
+                    or any(x.holds(p, op["type"]) for x in self.orphans)}
         return {}
 
     def read_until(self, sess, want_xids, pending, out):
@@ -447,7 +464,9 @@ class ServerRun:
 
     def track_reply(self, sess, opname, op, err):
         p = op.get("_path")
-        ok = err == 0
+        # A watch added with a null path (addWatch) matches nothing, and no client could
+        # re-send it on a reconnect.
+        ok = err == 0 and p is not None
         if opname == "getData" and op.get("watch") and ok:
             sess.w_data.add(p)
         elif opname == "exists" and op.get("watch") and ok:
@@ -456,6 +475,8 @@ class ServerRun:
             sess.w_exist.add(p)
         elif opname in ("getChildren", "getChildren2") and op.get("watch") and ok:
             sess.w_child.add(p)
+        elif opname == "addWatch" and err == 0 and p is None and op.get("mode") in (0, 1):
+            sess.leaks = True
         elif opname == "addWatch" and ok and op.get("mode") in (0, 1):
             sess.w_mode[p] = op["mode"]
         elif opname == "removeWatches" and ok:
@@ -753,6 +774,7 @@ class ServerRun:
             if k != "disconnect":
                 out.append(("NOTCONN",))
         elif k == "disconnect":
+            self.orphan_watches(sess)
             sess.conn.close()
             self.wait_server_closed(sess.conn)
         elif k == "close":
@@ -876,7 +898,14 @@ class ServerRun:
             return
         self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out)
 
+    def orphan_watches(self, sess):
+        """sess's connection goes away: keep its watches as an Orphan if it leaks them."""
+        if sess.leaks:
+            self.orphans.append(Orphan(sess))
+            sess.leaks = False
+
     def reconnect_session(self, sess, watches, reauth, out, keep_old=False):
+        self.orphan_watches(sess)
         if sess.conn is not None and not keep_old:
             was_alive = sess.conn.alive
             sess.conn.close()
@@ -909,6 +938,7 @@ class ServerRun:
             self.op_requests(sess, [dict(watches)], out)
 
     def op_close(self, o, sess, out):
+        self.orphan_watches(sess)
         xid = sess.conn.next_xid()
         self.ops_sent += 1
         sess.conn.send(w.request_header(xid, w.OP["closeSession"]))
