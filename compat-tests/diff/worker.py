@@ -465,8 +465,8 @@ class ServerRun:
     def track_reply(self, sess, opname, op, err):
         p = op.get("_path")
         # A watch added with a null path (addWatch) matches nothing, and no client could
-        # re-send it on a reconnect.
-        ok = err == 0 and p is not None
+        # re-send it on a reconnect; only set-watch lists carry no path of their own.
+        ok = err == 0 and (p is not None or opname in ("setWatches", "setWatches2"))
         if opname == "getData" and op.get("watch") and ok:
             sess.w_data.add(p)
         elif opname == "exists" and op.get("watch") and ok:
@@ -857,6 +857,7 @@ class ServerRun:
     def op_connect(self, o, s, out):
         old = self.sessions.get(s)
         if old is not None and old.conn is not None and old.conn.alive:
+            self.orphan_watches(old)
             old.conn.close()
             self.wait_server_closed(old.conn)
         conn = self.new_conn(out)
