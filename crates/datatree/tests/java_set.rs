@@ -76,3 +76,32 @@ fn a_hundred_thousand_sequential_children_stay_cheap() {
     sorted.dedup();
     assert_eq!(sorted.len(), 50_000);
 }
+
+proptest::proptest! {
+    /// Whatever the operations: the Java order lists each member once, the table keeps
+    /// Java's load factor, and a clone holds the same members.
+    #[test]
+    fn java_order_is_a_permutation_and_the_table_keeps_the_load_factor(
+        ops in proptest::collection::vec((0u8..4, 0u16..300), 0..400),
+    ) {
+        let mut set = JavaHashSet::for_children();
+        let mut model = std::collections::BTreeSet::new();
+        for (op, n) in ops {
+            let name = format!("n{n}");
+            match op {
+                0 | 1 => proptest::prop_assert_eq!(set.insert(&name), model.insert(name)),
+                2 => proptest::prop_assert_eq!(set.remove(&name), model.remove(&name)),
+                _ => {
+                    let clone = set.java_clone();
+                    proptest::prop_assert!(clone.iter_sorted().eq(set.iter_sorted()));
+                    set = clone;
+                }
+            }
+            let mut order = set.java_order();
+            proptest::prop_assert_eq!(order.len(), model.len());
+            order.sort_unstable();
+            proptest::prop_assert!(order.iter().copied().eq(model.iter().map(String::as_str)));
+            proptest::prop_assert!(set.len() * 4 <= set.capacity() as usize * 3);
+        }
+    }
+}
