@@ -28,7 +28,7 @@ use tracing::{debug, info, warn};
 use crate::metrics::ServerStats;
 use crate::monitor::core_hooks::CoreMonitor;
 use crate::pipeline::apply::{self, ReadContext};
-use crate::pipeline::null_path::{self, Handling};
+use crate::pipeline::null_path::{self, Handling, NullWatches};
 use crate::pipeline::pending::Pending;
 use crate::pipeline::prep::{self, PrepContext};
 use crate::session::{self, SessionId, SessionTracker};
@@ -211,11 +211,11 @@ pub(crate) struct Conn {
     /// nothing more from a connection until its session exists (`disableRecv`), so they are
     /// handled, in order, right after the response.
     pub(crate) before_handshake: Option<Vec<EarlyPacket>>,
-    /// The connection holds a watch added with a null path (K2). ZK-COMPAT: closing it
-    /// throws in ZooKeeper 3.8.0 (`WatcherModeManager.Key.equals` on the null path, inside
-    /// `NIOServerCnxn.close`), after the connection left the factory but before its socket
-    /// closes: the server forgets it and leaves the socket open.
-    pub(crate) close_fails: bool,
+    /// Watches added with a null path (K2). ZK-COMPAT: while it holds one, closing the
+    /// connection throws in ZooKeeper 3.8.0 (inside `NIOServerCnxn.close`, after the
+    /// connection left the factory, before its socket closes): the server forgets the
+    /// connection and leaves the socket open.
+    pub(crate) null_watches: NullWatches,
 }
 
 /// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
@@ -496,7 +496,7 @@ impl ServerCore {
                 old_client,
                 // A new session answers after its createSession commits; a reconnect at once.
                 before_handshake: (req.session_id == 0).then(Vec::new),
-                close_fails: false,
+                null_watches: NullWatches::default(),
             },
         );
         if req.session_id == 0 {
@@ -565,9 +565,30 @@ impl ServerCore {
 
     /// Forgets `conn` as its session's connection and drops that connection's watches.
     /// Forgets `conn` and closes its socket, unless ZooKeeper's close would throw first
-    /// ([`Conn::close_fails`]).
+    /// ([`Conn::null_watches`]).
     fn drop_conn(&mut self, conn: ConnId) {
-        if self.conns.remove(&conn).is_some_and(|c| c.close_fails) {
+        if self
+            .conns
+            .remove(&conn)
+            .is_some_and(|c| c.null_watches.close_fails())
+        {
+            debug!("Leaving connection {conn:?} open, as ZooKeeper's failing close does");
+        } else {
+            self.output.push_back(Output::Close { conn });
+        }
+    }
+
+    /// Closes a live connection after a reply (an unknown opcode, a failed auth); with
+    /// [`Conn::null_watches`], forgets it and leaves the socket open, as ZooKeeper's failing
+    /// close does.
+    fn close_conn(&mut self, conn: ConnId) {
+        if self
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.null_watches.close_fails())
+        {
+            self.detach(conn);
+            self.conns.remove(&conn);
             debug!("Leaving connection {conn:?} open, as ZooKeeper's failing close does");
         } else {
             self.output.push_back(Output::Close { conn });
@@ -656,7 +677,7 @@ impl ServerCore {
                 // the connection closes.
                 warn!("Received packet at server of unknown type {op}");
                 self.send_reply(conn, xid, -1, ErrorCode::Unimplemented.as_i32(), &[]);
-                self.output.push_back(Output::Close { conn });
+                self.close_conn(conn);
                 return;
             }
         };
@@ -788,7 +809,7 @@ impl ServerCore {
                 warn!("Authentication failed for connection {conn}");
                 self.monitor.auth_failed_count += 1;
                 self.send_reply(conn, xid, 0, code.as_i32(), &[]);
-                self.output.push_back(Output::Close { conn });
+                self.close_conn(conn);
             }
         }
     }
@@ -900,21 +921,37 @@ impl ServerCore {
             self.send_reply(conn, xid, last_zxid, 0, &[]);
             return;
         }
+        let null_watch = match (null_path, req) {
+            (Some(_), Request::AddWatch(r)) => self.conns.get_mut(&conn).map(|c| {
+                let err = c.null_watches.add(r.mode);
+                (err, Bytes::from_static(&[0; 4]))
+            }),
+            (Some(_), Request::RemoveWatches(r)) => self
+                .conns
+                .get_mut(&conn)
+                .and_then(|c| c.null_watches.remove(r.r#type))
+                .map(|err| (err, Bytes::new())),
+            _ => None,
+        };
         let auth: &[Id] = self.conns.get(&conn).map_or(&[], |c| &c.auth_ids);
         let ctx = ReadContext {
             session_id: session,
             auth_ids: auth,
             last_zxid,
         };
-        let reply = match null_path {
-            Some(at) => apply::read_with_null_path(req, at, &ctx, &mut self.tree),
-            None => apply::read(req, &ctx, &mut self.tree),
+        let reply = match (null_watch, null_path) {
+            (Some((err, body)), _) => apply::ReadReply {
+                body: if err == ErrorCode::Ok {
+                    body
+                } else {
+                    Bytes::new()
+                },
+                err: err.as_i32(),
+                events: Vec::new(),
+            },
+            (None, Some(at)) => apply::read_with_null_path(req, at, &ctx, &mut self.tree),
+            (None, None) => apply::read(req, &ctx, &mut self.tree),
         };
-        if null_path.is_some() && matches!(req, Request::AddWatch(_)) && reply.err == 0 {
-            if let Some(c) = self.conns.get_mut(&conn) {
-                c.close_fails = true;
-            }
-        }
         self.deliver_events(&reply.events, None);
         if null_path.is_none() {
             self.monitor_read_stat(req, reply.err);

@@ -175,7 +175,6 @@ impl ReadReply {
 /// - sync: OK, and the response echoes the null path.
 /// - multi: an empty MultiResponse (made before `rc.multiResult`, null, was walked).
 /// - multiRead: the results of the ops before the null one.
-/// - addWatch: answered as for `""`.
 /// - the other reads: no body.
 pub fn read_with_null_path(
     req: &Request,
@@ -199,9 +198,8 @@ pub fn read_with_null_path(
                 .collect();
             failed(encode_with(|b| encode_multi_response(&results, b)))
         }
-        // An all-write multiRead fails on its first op's type, before any path; addWatch
-        // keeps a watch that matches nothing, like one on "".
-        (Request::MultiRead(_) | Request::AddWatch(_), _) => read(req, ctx, tree),
+        // An all-write multiRead fails on its first op's type, before any path.
+        (Request::MultiRead(_), _) => read(req, ctx, tree),
         _ => failed(Bytes::new()),
     }
 }

@@ -7,6 +7,7 @@
 //! the differential tester (`compat-tests/diff/repros/K2-null-path.json`).
 
 use jute_codec::request::{NullPath, Request};
+use jute_codec::ErrorCode;
 
 use crate::pipeline::prep;
 
@@ -14,8 +15,8 @@ use crate::pipeline::prep;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handling {
     /// As if the path were `""`, which ZooKeeper answers the same way: setData and setACL
-    /// (`validatePath` turns the IllegalArgumentException into BADARGUMENTS), removeWatches
-    /// (NOWATCHER), getEphemerals (a null
+    /// (`validatePath` turns the IllegalArgumentException into BADARGUMENTS), getEphemerals
+    /// (a null
     /// prefix lists everything), check outside a multi (never answered by 3.8.0), and a multi
     /// whose ops mix reads and writes (which fails to decode before any path is looked at).
     AsEmpty,
@@ -25,8 +26,7 @@ pub enum Handling {
     /// them before it looks at the path, as ZooKeeper does).
     ErrorTxn,
     /// Answered in the session's order with [`crate::pipeline::apply::read_with_null_path`],
-    /// no txn. addWatch is answered as for `""` (its watch matches no event), but the
-    /// connection is marked: ZooKeeper fails to close it later (`core::Conn::close_fails`). `burns_zxid`: a multi took `getNextZxid()` before `getPendingChanges` failed,
+    /// no txn; addWatch and removeWatches by the connection's [`NullWatches`]. `burns_zxid`: a multi took `getNextZxid()` before `getPendingChanges` failed,
     /// so the next txn's zxid skips one.
     Reply {
         /// Whether a zxid is used up.
@@ -54,6 +54,7 @@ pub fn handling(req: &Request, at: NullPath, extended_types_enabled: bool) -> Ha
             | Request::GetAllChildrenNumber(_)
             | Request::CheckWatches(_)
             | Request::AddWatch(_)
+            | Request::RemoveWatches(_)
             | Request::Sync(_),
             NullPath::Request,
         ) => Handling::Reply { burns_zxid: false },
@@ -71,4 +72,93 @@ pub fn handling(req: &Request, at: NullPath, extended_types_enabled: bool) -> Ha
 fn mixed(ops: &[jute_codec::request::MultiOp]) -> bool {
     let reads = ops.iter().filter(|op| op.is_read()).count();
     reads != 0 && reads != ops.len()
+}
+
+/// The watches one connection added with a null path, as ZooKeeper 3.8.0 keeps them: under a
+/// `null` key in its data `WatchManager` (both modes) and its child one (PERSISTENT only;
+/// `DataTree.addWatch`). They never fire (no event has a null path), so zkrs does not
+/// register them; it only remembers where ZooKeeper would trip over them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NullWatches {
+    /// In the data watch manager.
+    pub data: bool,
+    /// In the child watch manager.
+    pub child: bool,
+}
+
+impl NullWatches {
+    /// Whether closing the connection throws in ZooKeeper: `DataTree.removeCnxn` removes the
+    /// connection's watches from each manager, and `WatcherModeManager.Key.equals` throws on
+    /// the null key. The connection has left the factory by then, but its socket stays open.
+    pub fn close_fails(self) -> bool {
+        self.data || self.child
+    }
+
+    /// addWatch(null, mode): the reply's error code (0, or MARSHALLINGERROR for a mode
+    /// `WatcherMode.fromZooKeeperMode` refuses).
+    pub fn add(&mut self, mode: i32) -> ErrorCode {
+        match mode {
+            0 => {
+                self.data = true;
+                self.child = true;
+            }
+            1 => self.data = true,
+            _ => return ErrorCode::MarshallingError,
+        }
+        ErrorCode::Ok
+    }
+
+    /// removeWatches(null, type) for types 1 (children), 2 (data), 3 (any): `None` for other
+    /// types (answered as for `""`). `WatchManager.removeWatcher(path, watcher)` unlinks the
+    /// null key and then throws in `WatcherModeManager` (MARSHALLINGERROR); a manager without
+    /// it answers false (NOWATCHER). Any tries the child manager first.
+    pub fn remove(&mut self, r#type: i32) -> Option<ErrorCode> {
+        let (child, data) = match r#type {
+            1 => (true, false),
+            2 => (false, true),
+            3 => (true, true),
+            _ => return None,
+        };
+        Some(if child && self.child {
+            self.child = false;
+            ErrorCode::MarshallingError
+        } else if data && self.data {
+            self.data = false;
+            ErrorCode::MarshallingError
+        } else {
+            ErrorCode::NoWatcher
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_watches_follow_zookeepers_two_watch_managers() {
+        // PERSISTENT: in both managers; removing children first, then data.
+        let mut w = NullWatches::default();
+        assert_eq!(w.add(0), ErrorCode::Ok);
+        assert_eq!(w.remove(3), Some(ErrorCode::MarshallingError));
+        assert_eq!(
+            w,
+            NullWatches {
+                data: true,
+                child: false
+            }
+        );
+        assert!(w.close_fails());
+        assert_eq!(w.remove(1), Some(ErrorCode::NoWatcher));
+        assert_eq!(w.remove(3), Some(ErrorCode::MarshallingError));
+        assert!(!w.close_fails());
+        assert_eq!(w.remove(3), Some(ErrorCode::NoWatcher));
+        // PERSISTENT_RECURSIVE: the data manager only; bad modes and types.
+        assert_eq!(w.add(1), ErrorCode::Ok);
+        assert_eq!(w.remove(1), Some(ErrorCode::NoWatcher));
+        assert_eq!(w.remove(2), Some(ErrorCode::MarshallingError));
+        assert_eq!(w.add(7), ErrorCode::MarshallingError);
+        assert_eq!(w.remove(6), None);
+        assert!(!w.close_fails());
+    }
 }
