@@ -36,7 +36,7 @@
 //! # Cost
 //! Membership is a `BTreeMap` from name to insertion number, so inserts and removals stay
 //! O(log n) however large the set grows, and a set costs the map plus 8 bytes. Only while
-//! the table is shorter than 64 (at most 24 names) does an insert count its bucket's
+//! the table is shorter than 64 and holds 8 to 24 names does an insert count its bucket's
 //! occupants, for the `treeifyBin` rule. Iterating in Java order hashes every name and sorts:
 //! O(n log n) per call.
 
@@ -167,16 +167,17 @@ impl JavaHashSet {
         // ZK-COMPAT: HashMap.java putVal: an append that makes the bucket 9 long resizes a
         // table shorter than 64 (treeifyBin). Counting is cheap there: such a table holds at
         // most 24 keys.
-        let long_bucket = self.capacity() < MIN_TREEIFY_CAPACITY && {
-            let mask = self.capacity() - 1;
-            let bucket = spread(string_hash(name)) & mask;
-            let occupants = self
-                .names
-                .keys()
-                .filter(|k| spread(string_hash(k)) & mask == bucket)
-                .count();
-            occupants >= TREEIFY_THRESHOLD
-        };
+        let long_bucket =
+            self.capacity() < MIN_TREEIFY_CAPACITY && self.names.len() >= TREEIFY_THRESHOLD && {
+                let mask = self.capacity() - 1;
+                let bucket = spread(string_hash(name)) & mask;
+                let occupants = self
+                    .names
+                    .keys()
+                    .filter(|k| spread(string_hash(k)) & mask == bucket)
+                    .count();
+                occupants >= TREEIFY_THRESHOLD
+            };
         if self.next_seq == u32::MAX {
             self.renumber();
         }
