@@ -16,9 +16,9 @@ use crate::pipeline::prep;
 pub enum Handling {
     /// As if the path were `""`, which ZooKeeper answers the same way: setData and setACL
     /// (`validatePath` turns the IllegalArgumentException into BADARGUMENTS), getEphemerals
-    /// (a null
-    /// prefix lists everything), check outside a multi (never answered by 3.8.0), and a multi
-    /// whose ops mix reads and writes (which fails to decode before any path is looked at).
+    /// (a null prefix lists everything), check outside a multi (never answered by 3.8.0), and
+    /// a multi whose ops mix reads and writes (which fails to decode before any path is
+    /// looked at).
     AsEmpty,
     /// create, create2, createContainer, createTTL, delete: `pRequest2Txn` set the header
     /// before the path's `lastIndexOf`, so an ErrorTxn(MARSHALLINGERROR) takes a zxid. A
@@ -26,8 +26,9 @@ pub enum Handling {
     /// them before it looks at the path, as ZooKeeper does).
     ErrorTxn,
     /// Answered in the session's order with [`crate::pipeline::apply::read_with_null_path`],
-    /// no txn; addWatch and removeWatches by the connection's [`NullWatches`]. `burns_zxid`: a multi took `getNextZxid()` before `getPendingChanges` failed,
-    /// so the next txn's zxid skips one.
+    /// no txn; addWatch and removeWatches by the connection's [`NullWatches`]. `burns_zxid`:
+    /// a multi took `getNextZxid()` before `getPendingChanges` failed, so the next txn's zxid
+    /// skips one.
     Reply {
         /// Whether a zxid is used up.
         burns_zxid: bool,
