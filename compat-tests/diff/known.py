@@ -1,7 +1,7 @@
 """Known zkrs differences from Apache ZooKeeper 3.8.0 that are bugs (reported, not fixed yet).
 
 Unlike the intentional differences (difftest.Rules, intentional-differences.md), these
-still make a seed fail: the seed's test id gets the bug's id (`seed-7:known:K3`), and
+still make a seed fail: the seed's test id gets the bug's id (`seed-7:known:K9`), and
 known-failures.txt lists the ids, so a run whose only failures are known bugs exits 0.
 
 Two ways to keep one known bug from hiding others:
@@ -24,12 +24,9 @@ class Exclusion:
 
 
 EXCLUSIONS = [
-    Exclusion("K2", ["nullpath"],
-              "a null path (ustring length -1): ZooKeeper answers MARSHALLINGERROR for reads "
-              "(the NullPointerException in FinalRequestProcessor); zkrs reads it as \"\", "
-              "which is the root"),
-    # K1 (wrong password keeps the live connection), K4 (createSession opcode from a client),
-    # K5 (requests pipelined behind the ConnectRequest) and K6 (null auth buffer) are fixed.
+    # K1 (wrong password keeps the live connection), K2 (a null path), K4 (createSession
+    # opcode from a client), K5 (requests pipelined behind the ConnectRequest) and K6 (null
+    # auth buffer) are fixed.
 ]
 
 DEFAULT_EXCLUDE = [k for e in EXCLUSIONS for k in e.kinds]
@@ -43,43 +40,12 @@ class Tolerance:
         raise NotImplementedError
 
 
-class CloseEphemeralOrder(Tolerance):
-    id = "K3"
-    what = ("closeSession deletes the session's ephemeral nodes in a different order: "
-            "ZooKeeper in its HashSet<String> iteration order (DataTree.getEphemerals -> "
-            "CloseSessionTxn paths2Delete), zkrs in sorted order; the NodeDeleted / "
-            "NodeChildrenChanged events of one session arrive in a different order")
-
-    def applies(self, op, ref, cand):
-        if op["k"] != "close":
-            return False
-        hit = False
-        pairs = [(ref["op"], cand["op"])] + [
-            (fa, fb) for (la, fa), (lb, fb) in zip(ref["idle"], cand["idle"]) if la == lb]
-        for fa, fb in pairs:
-            if fa == fb:
-                continue
-            ea = [f for f in fa if f[0] == "E"]
-            eb = [f for f in fb if f[0] == "E"]
-            key = lambda f: (f[1], f[3])  # noqa: E731
-            if sorted(ea, key=key) != sorted(eb, key=key):
-                continue
-            ra = [f for f in fa if f[0] != "E"]
-            rb = [f for f in fb if f[0] != "E"]
-            if ra != rb:
-                continue
-            # Events first then the rest, both in a canonical order (closeSession sends every
-            # event before its reply; other sessions get events before the ping reply).
-            fa[:] = sorted(ea, key=key) + ra
-            fb[:] = sorted(eb, key=key) + rb
-            hit = True
-        return hit
-
-
+# K3 (closeSession deleted a session's ephemerals in sorted order, ZooKeeper in the order of
+# its HashSet<String>) is fixed: zkrs reproduces Java's HashSet orders (datatree::java_set).
 # K7 (events about znodes the session may not READ) and K8 (getAllChildrenNumber("") did
-# not count the root's "/" key) are fixed. A tolerance that drops extra frames must come
-# before K3, which needs the same events on both sides.
-TOLERANCES = [CloseEphemeralOrder()]
+# not count the root's "/" key) are fixed too. A tolerance that drops extra frames must come
+# before any that needs the same events on both sides.
+TOLERANCES = []
 
 ALL = {e.id: e.what for e in EXCLUSIONS}
 ALL.update({t.id: t.what for t in TOLERANCES})

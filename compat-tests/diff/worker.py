@@ -159,6 +159,7 @@ class Session:
         self.w_mode = {}         # addWatch: path -> 0 PERSISTENT / 1 PERSISTENT_RECURSIVE
         self.recent = []         # events since the last setWatches was sent
         self.outstanding = []    # opnames of the requests sent and not answered yet
+        self.leaks = False       # the connection holds a null-path watch (see Orphan)
 
     def alive(self):
         return self.conn is not None and self.conn.alive
@@ -194,6 +195,20 @@ class Session:
             del lists["persistent"], lists["recursive"]
         lists["relZxid"] = "last"
         return lists
+
+
+class Orphan:
+    """The watches a connection held when it went away while holding a null-path watch
+    (addWatch with a null path). ZooKeeper 3.8.0's close of such a connection throws inside
+    WatchManager.removeWatcher (WatcherModeManager.Key.equals on the null path) and leaves
+    some or all of its watches registered, where its checkWatches (R4) still sees them;
+    zkrs removes them. Over-approximated: every watch the session held then."""
+
+    def __init__(self, sess):
+        self.w_data, self.w_exist = set(sess.w_data), set(sess.w_exist)
+        self.w_child, self.w_mode = set(sess.w_child), dict(sess.w_mode)
+
+    holds = Session.holds
 
 
 def ip_matches(client, expr):
@@ -244,6 +259,7 @@ class ServerRun:
         self.gen = {}             # slot -> number of sessions the slot has had
         self.labels = {}          # session id -> label
         self.closed = []          # (sid, passwd) of sessions closed by the workload
+        self.orphans = []         # Orphan: watches left behind by failing closes
         self.created = {}         # op id -> path it created
         self.op_zxid = {}         # op id -> zxid of its reply
         self.acl = {}             # shadow: path -> ACL, as the aux session last read it
@@ -296,17 +312,17 @@ class ServerRun:
             return (tuple(r.vector(w.read_acl) or ()), self.stat(r))
         if opname == "getChildren":
             c = r.vector(lambda x: x.ustring())
-            return None if c is None else tuple(sorted(c))
+            return None if c is None else tuple(c)
         if opname == "getChildren2":
             c = r.vector(lambda x: x.ustring())
-            return (None if c is None else tuple(sorted(c)), self.stat(r))
+            return (None if c is None else tuple(c), self.stat(r))
         if opname == "sync":
             return r.ustring()
         if opname in ("multi", "multiRead"):
             return self.multi_response(r)
         if opname == "getEphemerals":
             c = r.vector(lambda x: x.ustring())
-            return None if c is None else tuple(sorted(c))
+            return None if c is None else tuple(c)
         if opname == "getAllChildrenNumber":
             return r.i32()
         if opname == "whoAmI":
@@ -337,7 +353,7 @@ class ServerRun:
                 out.append((name, err, self.stat(r)))
             elif typ == 8:
                 c = r.vector(lambda x: x.ustring())
-                out.append((name, err, None if c is None else tuple(sorted(c))))
+                out.append((name, err, None if c is None else tuple(c)))
             elif typ == 4:
                 out.append((name, err, self.data(r.buffer()), self.stat(r)))
             elif typ == -1:
@@ -375,7 +391,10 @@ class ServerRun:
         if zxid > sess.last_zxid and opname != "auth":
             sess.last_zxid = zxid
         body = None
-        if err == 0 and op is not None:
+        # A failed multi or multiRead may still carry the MultiResponse built so far (a null
+        # path: K2); decode it, so that its Stats are normalised like any other.
+        multi_err = opname in ("multi", "multiRead") and r.remaining() > 0
+        if (err == 0 or multi_err) and op is not None:
             try:
                 body = self.decode_body(opname, r)
             except w.DecodeError as e:
@@ -400,7 +419,8 @@ class ServerRun:
             return {"held": sess.holds(p, op["type"]),
                     "relative": isinstance(p, str) and p != "" and not p.startswith("/"),
                     "others": any(x is not sess and x.alive() and x.holds(p, op["type"])
-                                  for x in self.sessions.values())}
+                                  for x in self.sessions.values())
+                    or any(x.holds(p, op["type"]) for x in self.orphans)}
         return {}
 
     def read_until(self, sess, want_xids, pending, out):
@@ -444,7 +464,9 @@ class ServerRun:
 
     def track_reply(self, sess, opname, op, err):
         p = op.get("_path")
-        ok = err == 0
+        # A watch added with a null path (addWatch) matches nothing, and no client could
+        # re-send it on a reconnect; only set-watch lists carry no path of their own.
+        ok = err == 0 and (p is not None or opname in ("setWatches", "setWatches2"))
         if opname == "getData" and op.get("watch") and ok:
             sess.w_data.add(p)
         elif opname == "exists" and op.get("watch") and ok:
@@ -453,6 +475,8 @@ class ServerRun:
             sess.w_exist.add(p)
         elif opname in ("getChildren", "getChildren2") and op.get("watch") and ok:
             sess.w_child.add(p)
+        elif opname == "addWatch" and err == 0 and p is None and op.get("mode") in (0, 1):
+            sess.leaks = True
         elif opname == "addWatch" and ok and op.get("mode") in (0, 1):
             sess.w_mode[p] = op["mode"]
         elif opname == "removeWatches" and ok:
@@ -750,6 +774,7 @@ class ServerRun:
             if k != "disconnect":
                 out.append(("NOTCONN",))
         elif k == "disconnect":
+            self.orphan_watches(sess)
             sess.conn.close()
             self.wait_server_closed(sess.conn)
         elif k == "close":
@@ -832,6 +857,7 @@ class ServerRun:
     def op_connect(self, o, s, out):
         old = self.sessions.get(s)
         if old is not None and old.conn is not None and old.conn.alive:
+            self.orphan_watches(old)
             old.conn.close()
             self.wait_server_closed(old.conn)
         conn = self.new_conn(out)
@@ -873,7 +899,14 @@ class ServerRun:
             return
         self.reconnect_session(sess, o.get("watches"), o.get("reauth"), out)
 
+    def orphan_watches(self, sess):
+        """sess's connection goes away: keep its watches as an Orphan if it leaks them."""
+        if sess.leaks:
+            self.orphans.append(Orphan(sess))
+            sess.leaks = False
+
     def reconnect_session(self, sess, watches, reauth, out, keep_old=False):
+        self.orphan_watches(sess)
         if sess.conn is not None and not keep_old:
             was_alive = sess.conn.alive
             sess.conn.close()
@@ -906,6 +939,7 @@ class ServerRun:
             self.op_requests(sess, [dict(watches)], out)
 
     def op_close(self, o, sess, out):
+        self.orphan_watches(sess)
         xid = sess.conn.next_xid()
         self.ops_sent += 1
         sess.conn.send(w.request_header(xid, w.OP["closeSession"]))

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`path`]: path validation (`PathUtils.validatePath`) and helpers.
 //! - [`ephemeral`]: `ephemeralOwner` encodings (`EphemeralType`) and `CreateMode`.
+//! - [`java_set`]: the iteration order of `java.util.HashSet<String>` (children, ephemerals).
 //! - [`acl`]: permissions, ACL checks, auth providers (digest, ip, super), the shared ACL
 //!   lists (`ReferenceCountedACLCache`).
 //! - [`digest`]: the node and tree digests (`DigestCalculator`, `AdHash`).
@@ -17,13 +18,16 @@
 //!
 //! # Determinism
 //! Hash maps use [`FixedState`] (foldhash with a fixed seed), never a randomly seeded hasher, and
-//! nothing here exposes a hash map's iteration order: every list handed out is sorted.
+//! nothing here exposes a Rust hash map's iteration order. Where ZooKeeper's clients see the
+//! iteration order of a Java `HashSet<String>` (children lists, a session's ephemerals), the
+//! order is computed from Java's rules by [`java_set::JavaHashSet`]; other lists are sorted.
 //! `clippy.toml` bans the clock and random-seeded constructors in this crate.
 #![warn(missing_docs)]
 
 pub mod acl;
 pub mod digest;
 pub mod ephemeral;
+pub mod java_set;
 pub mod node;
 pub mod path;
 pub mod quota;

@@ -1,13 +1,13 @@
 //! One znode. Counterpart of `org.apache.zookeeper.server.DataNode`, including
 //! `DataNode.copyStat`, which derives the client `Stat` from the persisted one.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use jute_codec::records::{Acl, Stat, StatPersisted};
 
 use crate::ephemeral;
+use crate::java_set::JavaHashSet;
 
 /// One znode.
 ///
@@ -23,8 +23,9 @@ pub struct Znode {
     /// Persisted stat. `cversion` here counts child *creations* (it is what the sequential
     /// suffix uses); clients see the derived value of [`Znode::client_stat`].
     pub stat: StatPersisted,
-    /// Child names, sorted.
-    pub children: BTreeSet<String>,
+    /// Child names (`DataNode.children`), in a set that reproduces the iteration order of
+    /// ZooKeeper's `HashSet<String>` (create it with [`JavaHashSet::for_children`]).
+    pub children: JavaHashSet,
 }
 
 impl Znode {
@@ -84,12 +85,12 @@ mod tests {
             data: None,
             acl: Arc::new(Vec::new()),
             stat: create_stat(1, 2, 0),
-            children: BTreeSet::new(),
+            children: JavaHashSet::for_children(),
         };
         // Three creates, one delete: two children left.
         n.stat.cversion = 3;
-        n.children.insert("a".into());
-        n.children.insert("b".into());
+        n.children.insert("a");
+        n.children.insert("b");
         let s = n.client_stat(false);
         assert_eq!(s.cversion, 4);
         assert_eq!(s.num_children, 2);
@@ -102,7 +103,7 @@ mod tests {
             data: Some(Bytes::from_static(b"xy")),
             acl: Arc::new(Vec::new()),
             stat: create_stat(1, 2, i64::MIN),
-            children: BTreeSet::new(),
+            children: JavaHashSet::for_children(),
         };
         assert_eq!(n.client_stat(false).ephemeral_owner, 0);
         assert_eq!(n.client_stat(false).data_length, 2);

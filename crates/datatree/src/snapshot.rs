@@ -51,9 +51,10 @@
 //! 3. **A missing path is skipped** with its subtree: it was deleted after `Z`, and replay
 //!    deletes it again (NONODE).
 //!
-//! The walk holds only the frames of the current path (a name cursor per level), not copies
-//! of child lists: children are visited in name order and a frame resumes after the last
-//! name it visited, so children added or removed between steps cost nothing.
+//! Each frame of the current path holds its node's child names as they were when the node
+//! was written, in ZooKeeper's order (`serializeNode` copies the `HashSet` with
+//! `childs.toArray`), so the file lists children exactly as ZooKeeper would write the same
+//! tree, and a loader that adds them in file order (both do) rebuilds the same orders.
 //!
 //! **ACLs.** ZooKeeper writes its ACL map *before* the nodes, copied at that moment; a node
 //! created during the walk with a new ACL then refers to a key that is not in the map
@@ -78,12 +79,12 @@
 //! # Keys and order
 //! ACL keys are assigned 1, 2, … in walk order; `-1` (OPEN_ACL_UNSAFE) is used only for the
 //! built-in `""`, `/zookeeper` and `/zookeeper/quota` while they keep that ACL, as ZooKeeper
-//! writes them. Children are written in name order and sessions in id order; ZooKeeper uses
-//! hash order for all three, which carries no meaning.
+//! writes them. Children are written in ZooKeeper's order (that of its `HashSet<String>`,
+//! see [`crate::java_set`]). Sessions are written in id order; ZooKeeper writes them in the
+//! hash order of its session map, which a reader does not observe.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
-use std::ops::Bound;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -91,6 +92,7 @@ use jute_codec::records::{Acl, FileHeader, StatPersisted};
 use jute_codec::{DecodeError, Record};
 
 use crate::digest::{ZxidDigest, DIGEST_VERSION};
+use crate::java_set::JavaHashSet;
 use crate::tree::LoadNodeError;
 use crate::{acl, quota, DataTree, FixedState, SessionId, TreeConfig, Znode};
 
@@ -131,15 +133,17 @@ impl Default for WriteOptions {
     }
 }
 
-/// One level of the walk: a written node and the last child name visited under it.
+/// One level of the walk: a written node and its child names as they were then.
 #[derive(Debug)]
 struct Frame {
     /// The node's snapshot path (`""` for the root).
     path: String,
     /// `lastProcessedZxid` when the node was written: children created later are skipped.
     visit_zxid: i64,
-    /// The last child name visited; `None` before the first.
-    cursor: Option<String>,
+    /// The node's children when it was written, in ZooKeeper's order (`childs.toArray`).
+    children: Vec<Box<str>>,
+    /// How many of `children` were visited.
+    next: usize,
 }
 
 /// An incremental, fuzzy snapshot of a [`DataTree`] (see the module docs for why it is
@@ -234,35 +238,31 @@ impl FuzzySnapshot {
             let Some(frame) = self.stack.last_mut() else {
                 return true;
             };
-            let Some(parent) = tree.node(&frame.path) else {
+            if tree.node(&frame.path).is_none() {
                 // Deleted since it was written: so is its subtree.
                 self.stack.pop();
                 continue;
-            };
-            let range = match &frame.cursor {
-                None => (Bound::Unbounded, Bound::Unbounded),
-                Some(c) => (Bound::Excluded(c.as_str()), Bound::Unbounded),
-            };
+            }
             let now = tree.last_processed_zxid();
             let mut next = None;
-            for name in parent.children.range::<str, _>(range) {
+            while let Some(name) = frame.children.get(frame.next) {
+                frame.next += 1;
                 let path = format!("{}/{}", frame.path, name);
                 let Some(child) = tree.node(&path) else {
-                    continue;
+                    continue; // deleted since the parent was written
                 };
                 let czxid = child.stat.czxid;
                 if czxid > frame.visit_zxid && czxid <= now {
-                    continue; // created after the parent was written
+                    continue; // deleted and created again after the parent was written
                 }
-                next = Some((name.clone(), path, child));
+                next = Some((path, child));
                 break;
             }
             match next {
                 None => {
                     self.stack.pop();
                 }
-                Some((name, path, child)) => {
-                    frame.cursor = Some(name);
+                Some((path, child)) => {
                     self.write_node(tree, path, child);
                     budget -= 1;
                 }
@@ -288,7 +288,13 @@ impl FuzzySnapshot {
         self.stack.push(Frame {
             path,
             visit_zxid: tree.last_processed_zxid(),
-            cursor: None,
+            children: node
+                .children
+                .java_order()
+                .into_iter()
+                .map(Box::from)
+                .collect(),
+            next: 0,
         });
     }
 
@@ -678,7 +684,7 @@ fn read_nodes(
             data,
             acl,
             stat,
-            children: Default::default(),
+            children: JavaHashSet::for_children(),
         };
         tree.load_node(&path, node).map_err(|e| SnapshotError {
             offset: at,

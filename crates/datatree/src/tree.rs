@@ -24,6 +24,7 @@ use jute_codec::{ErrorCode, OpCode};
 use crate::acl::{self, AclCache};
 use crate::digest;
 use crate::ephemeral::{self, EphemeralType};
+use crate::java_set::JavaHashSet;
 use crate::node::{create_stat, Znode};
 use crate::path::java_len;
 use crate::quota::{self, QuotaIndex, StatsTrack};
@@ -89,7 +90,7 @@ pub struct DataTree {
     acls: AclCache,
     /// Ephemeral paths per owning session (`ephemerals`). A session stays listed, possibly
     /// with no paths, until it closes, as in ZooKeeper (`dump` shows it).
-    ephemerals: BTreeMap<SessionId, BTreeSet<String>>,
+    ephemerals: BTreeMap<SessionId, JavaHashSet>,
     /// Container paths (`containers`).
     containers: BTreeSet<String>,
     /// TTL node paths (`ttls`).
@@ -213,7 +214,13 @@ impl DataTree {
             data: Some(Bytes::new()),
             acl: Arc::clone(acl),
             stat: create_stat(0, 0, 0),
-            children: children.iter().map(|c| (*c).to_owned()).collect(),
+            children: {
+                let mut set = JavaHashSet::for_children();
+                for c in children {
+                    set.insert(c);
+                }
+                set
+            },
         };
         tree.insert("/", system_node(&open, &["zookeeper"]));
         tree.insert(
@@ -302,7 +309,7 @@ impl DataTree {
         watch: Option<SessionId>,
     ) -> Result<(Vec<String>, Stat), ErrorCode> {
         let n = self.node(path).ok_or(ErrorCode::NoNode)?;
-        let out = (n.children.iter().cloned().collect(), self.client_stat(n));
+        let out = (n.children.to_java_vec(), self.client_stat(n));
         if let Some(session) = watch {
             self.watches.add(path, session, WatchKind::Child);
         }
@@ -318,23 +325,30 @@ impl DataTree {
         Ok((n.acl.as_ref().clone(), self.client_stat(n)))
     }
 
-    /// The ephemeral paths of `session`, sorted (`getEphemerals(sessionId)`).
+    /// The ephemeral paths of `session` (`getEphemerals(sessionId)`), in the iteration order
+    /// of the copy ZooKeeper returns: `HashSet.clone()`, whose smaller table may order them
+    /// differently from the session's own set.
     pub fn ephemerals(&self, session: SessionId) -> Vec<String> {
+        self.ephemeral_set(session).to_java_vec()
+    }
+
+    /// `getEphemerals(sessionId)` itself: a `clone()` of the session's set, or a new empty
+    /// `HashSet` (closeSession's Prep edits this copy; its order is the txn's).
+    pub fn ephemeral_set(&self, session: SessionId) -> JavaHashSet {
         self.ephemerals
             .get(&session)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default()
+            .map_or_else(JavaHashSet::default, JavaHashSet::java_clone)
     }
 
     /// Every session that owns (or owned, and has not closed) ephemerals, with its paths
     /// (`getEphemerals()`, for `dump` and `cons`).
-    pub fn session_ephemerals(&self) -> &BTreeMap<SessionId, BTreeSet<String>> {
+    pub fn session_ephemerals(&self) -> &BTreeMap<SessionId, JavaHashSet> {
         &self.ephemerals
     }
 
     /// Number of ephemeral nodes (`getEphemeralsCount`).
     pub fn ephemeral_count(&self) -> usize {
-        self.ephemerals.values().map(BTreeSet::len).sum()
+        self.ephemerals.values().map(JavaHashSet::len).sum()
     }
 
     /// Container paths, sorted (`getContainers`).
@@ -366,7 +380,7 @@ impl DataTree {
             let mut count = 0;
             let mut stack: Vec<(String, &Znode)> = vec![(path.to_owned(), n)];
             while let Some((p, n)) = stack.pop() {
-                for c in &n.children {
+                for c in n.children.iter_sorted() {
                     let child = format!("{p}/{c}");
                     if let Some(cn) = self.nodes.get(child.as_str()) {
                         count += 1;
@@ -553,10 +567,10 @@ impl DataTree {
                 data: Some(Bytes::new()),
                 acl,
                 stat,
-                children: BTreeSet::new(),
+                children: JavaHashSet::for_children(),
             };
             if let Some(proc) = self.nodes.get_mut(quota::PROC_ZOOKEEPER) {
-                proc.children.insert("config".to_owned());
+                proc.children.insert("config");
             }
             self.insert(quota::CONFIG_ZOOKEEPER, node);
         }
@@ -871,7 +885,7 @@ impl DataTree {
             parent.stat.pzxid = ctx.zxid;
             rehash(&mut self.digest, before, parent_name, parent);
         }
-        parent.children.insert(child_name.to_owned());
+        parent.children.insert(child_name);
 
         let data = own(create.data);
         let data_len = len_of(&data);
@@ -879,7 +893,7 @@ impl DataTree {
             data,
             acl: self.acls.intern(create.acl),
             stat: create_stat(ctx.zxid, ctx.time, owner),
-            children: BTreeSet::new(),
+            children: JavaHashSet::for_children(),
         };
         let stat = self.client_stat(&node);
         let acl = Arc::clone(&node.acl);
@@ -892,10 +906,7 @@ impl DataTree {
                 self.ttls.insert(path.to_owned());
             }
             EphemeralType::Session(session) => {
-                self.ephemerals
-                    .entry(session)
-                    .or_default()
-                    .insert(path.to_owned());
+                self.ephemerals.entry(session).or_default().insert(path);
             }
             EphemeralType::Normal => {}
         }
@@ -1055,7 +1066,8 @@ impl DataTree {
     }
 
     /// `DataTree.killSession`: deletes the paths the closeSession txn lists (3.6+), then any
-    /// ephemeral of the session the tree still knows of (sorted). Missing nodes are skipped.
+    /// ephemeral of the session the tree still knows of, in its set's order. Missing nodes are
+    /// skipped.
     fn kill_session(
         &mut self,
         session: SessionId,
@@ -1076,7 +1088,7 @@ impl DataTree {
                 local.remove(path);
             }
         }
-        for path in local {
+        for path in local.to_java_vec() {
             let _ = self.delete_node(&path, zxid, fired);
         }
     }
@@ -1126,7 +1138,7 @@ impl DataTree {
             let Some(n) = self.node(&p) else { continue };
             count += 1;
             bytes += n.data_len() as i64;
-            stack.extend(n.children.iter().map(|c| format!("{p}/{c}")));
+            stack.extend(n.children.iter_sorted().map(|c| format!("{p}/{c}")));
         }
         (count, bytes)
     }
@@ -1216,7 +1228,7 @@ impl DataTree {
             .nodes
             .get_mut(key(parent_name))
             .ok_or_else(|| LoadNodeError::MissingParent(parent_name.to_owned()))?;
-        parent.children.insert(child_name.to_owned());
+        parent.children.insert(child_name);
         let owner = node.stat.ephemeral_owner;
         self.insert(path, node);
         match EphemeralType::from_owner(owner, self.config.extended_types_enabled) {
@@ -1227,10 +1239,7 @@ impl DataTree {
                 self.ttls.insert(path.to_owned());
             }
             EphemeralType::Session(session) => {
-                self.ephemerals
-                    .entry(session)
-                    .or_default()
-                    .insert(path.to_owned());
+                self.ephemerals.entry(session).or_default().insert(path);
             }
             EphemeralType::Normal => {}
         }
@@ -1247,7 +1256,7 @@ impl DataTree {
                 data: Some(Bytes::new()),
                 acl: open,
                 stat: create_stat(0, 0, 0),
-                children: BTreeSet::new(),
+                children: JavaHashSet::for_children(),
             };
             self.insert("/", root);
         }
@@ -1269,7 +1278,7 @@ impl DataTree {
                 }
                 continue;
             }
-            stack.extend(n.children.iter().map(|c| format!("{p}/{c}")));
+            stack.extend(n.children.iter_sorted().map(|c| format!("{p}/{c}")));
         }
         for real in limits {
             self.update_quota_for_path(&real);

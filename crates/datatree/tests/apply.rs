@@ -431,11 +431,14 @@ fn close_session_deletes_its_ephemerals_and_fires_their_watches() {
     assert!(zk.tree.ephemerals(S1).is_empty());
     assert!(!zk.tree.session_ephemerals().contains_key(&S1));
     assert_eq!(zk.tree.node("/p").expect("/p").stat.pzxid, 5);
+    // The txn lists them in the order of getEphemerals' clone (4 buckets), which JDK 17 gives
+    // as [/p/e20000000001, /p/e1] (the session's own 16-bucket set has the reverse): so the
+    // child watch fires on the first delete, before /p/e1's data watch.
     assert_eq!(
         out.events,
         vec![
-            ev(S2, EventType::NodeDeleted, "/p/e1"),
             ev(S2, EventType::NodeChildrenChanged, "/p"),
+            ev(S2, EventType::NodeDeleted, "/p/e1"),
         ]
     );
 }
@@ -1172,4 +1175,22 @@ fn quorum_config_is_written_outside_txns_with_version_minus_one() {
     );
     assert_eq!(s.data_length as usize, text.len());
     assert_eq!(zk.tree.last_processed_zxid(), 0);
+}
+
+// ---------------------------------------------------------------- Java HashSet orders
+
+#[test]
+fn get_children_lists_in_zookeepers_hash_set_order() {
+    let mut zk = Zk::new();
+    zk.mk("/p");
+    for i in 0..20 {
+        zk.mk(&format!("/p/c{i}"));
+    }
+    zk.delete(S1, "/p/c3");
+    zk.delete(S1, "/p/c15");
+    // JDK 17: new HashSet<String>(8), add c0..c19, remove c3 and c15, then iterate.
+    let java = "c11,c10,c13,c12,c14,c17,c16,c19,c18,c0,c1,c2,c4,c5,c6,c7,c8,c9";
+    let (children, stat) = zk.tree.get_children("/p", None).expect("/p");
+    assert_eq!(children.join(","), java);
+    assert_eq!(stat.num_children, 18);
 }

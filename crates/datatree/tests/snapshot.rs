@@ -39,7 +39,7 @@ fn dump(tree: &DataTree) -> BTreeMap<String, NodeView> {
         let n = tree
             .node(&p)
             .unwrap_or_else(|| panic!("{p} is listed but missing"));
-        for c in &n.children {
+        for c in n.children.iter_sorted() {
             stack.push(if p == "/" {
                 format!("/{c}")
             } else {
@@ -52,7 +52,9 @@ fn dump(tree: &DataTree) -> BTreeMap<String, NodeView> {
                 data: n.data.as_ref().map(|d| d.to_vec()),
                 acl: n.acl.as_ref().clone(),
                 stat: n.stat,
-                children: n.children.iter().cloned().collect(),
+                // As a set: a reloaded set's order depends on its table, which a load
+                // rebuilds (as ZooKeeper's does).
+                children: n.children.iter_sorted().map(str::to_owned).collect(),
             },
         );
     }
@@ -73,17 +75,15 @@ fn assert_same_tree(got: &DataTree, want: &DataTree, context: &str) {
     }
     assert_eq!(got.node_count(), want.node_count(), "{context}: node count");
     assert_eq!(got.digest(), want.digest(), "{context}: digest");
-    assert_eq!(
-        got.session_ephemerals()
+    // As sets: a load rebuilds each set's table, as ZooKeeper's does.
+    let ephemerals = |t: &DataTree| {
+        t.session_ephemerals()
             .iter()
             .filter(|(_, p)| !p.is_empty())
-            .collect::<Vec<_>>(),
-        want.session_ephemerals()
-            .iter()
-            .filter(|(_, p)| !p.is_empty())
-            .collect::<Vec<_>>(),
-        "{context}: ephemerals"
-    );
+            .map(|(s, p)| (*s, p.iter_sorted().map(str::to_owned).collect::<Vec<_>>()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ephemerals(got), ephemerals(want), "{context}: ephemerals");
     assert_eq!(got.containers(), want.containers(), "{context}: containers");
     assert_eq!(got.ttls(), want.ttls(), "{context}: ttls");
     assert_eq!(
@@ -861,4 +861,30 @@ fn a_snapshot_in_progress_and_a_finished_image_can_move_to_another_thread() {
     fn is_send<T: Send + 'static>() {}
     is_send::<FuzzySnapshot>();
     is_send::<datatree::snapshot::SnapshotImage>();
+}
+
+#[test]
+fn children_are_written_and_reloaded_in_zookeepers_order() {
+    let mut zk = Zk::new();
+    zk.mk("/p");
+    for i in 0..20 {
+        zk.mk(&format!("/p/c{i}"));
+    }
+    // JDK 17: new HashSet<String>(8), add c0..c19, then iterate.
+    let java = "c11,c10,c13,c12,c15,c14,c17,c16,c19,c18,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9";
+    let listed = |t: &DataTree| t.node("/p").expect("/p").children.java_order().join(",");
+    assert_eq!(listed(&zk.tree), java);
+    let (bytes, zxid) = snapshot_of(&zk.tree, &[]);
+    // The file holds /p's children in that order (serializeNode's childs.toArray) ...
+    let record = |c: &str| {
+        let path = format!("/p/{c}");
+        let mut rec = (path.len() as i32).to_be_bytes().to_vec();
+        rec.extend_from_slice(path.as_bytes());
+        find(&bytes, &rec).expect("written")
+    };
+    let in_file: BTreeMap<usize, &str> = java.split(',').map(|c| (record(c), c)).collect();
+    assert_eq!(in_file.into_values().collect::<Vec<_>>().join(","), java);
+    // ... and a load that adds them in file order gets the same set back.
+    let loaded = load(&bytes, zxid, zk.tree.config()).expect("loads").tree;
+    assert_eq!(listed(&loaded), java);
 }

@@ -227,22 +227,78 @@ pub fn decode_multi_ops<B: Buf>(buf: &mut B) -> Result<Vec<MultiOp>, DecodeError
         if h.done {
             return Ok(ops);
         }
-        let op = match OpCode::try_from(h.r#type) {
-            Ok(op @ (OpCode::Create | OpCode::Create2 | OpCode::CreateContainer)) => {
-                MultiOp::Create {
-                    op,
-                    req: Record::decode(buf)?,
+        ops.push(decode_multi_op(h.r#type, buf)?);
+    }
+}
+
+/// One op of a multi request, after its header.
+fn decode_multi_op<B: Buf>(r#type: i32, buf: &mut B) -> Result<MultiOp, DecodeError> {
+    Ok(match OpCode::try_from(r#type) {
+        Ok(op @ (OpCode::Create | OpCode::Create2 | OpCode::CreateContainer)) => MultiOp::Create {
+            op,
+            req: Record::decode(buf)?,
+        },
+        Ok(OpCode::CreateTtl) => MultiOp::CreateTtl(Record::decode(buf)?),
+        Ok(OpCode::Delete) => MultiOp::Delete(Record::decode(buf)?),
+        Ok(OpCode::SetData) => MultiOp::SetData(Record::decode(buf)?),
+        Ok(OpCode::Check) => MultiOp::Check(Record::decode(buf)?),
+        Ok(OpCode::GetChildren) => MultiOp::GetChildren(Record::decode(buf)?),
+        Ok(OpCode::GetData) => MultiOp::GetData(Record::decode(buf)?),
+        _ => return Err(DecodeError::InvalidMultiOp(r#type)),
+    })
+}
+
+/// Where a request body carries a null path: a `ustring` of length -1 where ZooKeeper's
+/// record has its `path` (or getEphemerals' `prefixPath`). Java reads it as `null`, which
+/// the servers then trip over in different ways; [`Request::decode`] reads it as `""`, so
+/// the server asks this first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullPath {
+    /// The request's own path.
+    Request,
+    /// The path of the multi (or multiRead) op with this index, the first null one.
+    MultiOp(usize),
+}
+
+/// Finds a null path in the body of an `op` request (see [`NullPath`]); `None` when there is
+/// none or the body does not decode (decoding reports that).
+pub fn find_null_path(op: OpCode, body: &[u8]) -> Option<NullPath> {
+    const NULL: [u8; 4] = [0xFF; 4];
+    match op {
+        OpCode::Create
+        | OpCode::Create2
+        | OpCode::CreateContainer
+        | OpCode::CreateTtl
+        | OpCode::Delete
+        | OpCode::Exists
+        | OpCode::GetData
+        | OpCode::SetData
+        | OpCode::GetAcl
+        | OpCode::SetAcl
+        | OpCode::GetChildren
+        | OpCode::GetChildren2
+        | OpCode::Sync
+        | OpCode::Check
+        | OpCode::CheckWatches
+        | OpCode::RemoveWatches
+        | OpCode::GetEphemerals
+        | OpCode::GetAllChildrenNumber
+        | OpCode::AddWatch => body.starts_with(&NULL).then_some(NullPath::Request),
+        OpCode::Multi | OpCode::MultiRead => {
+            let mut buf = body;
+            for index in 0.. {
+                let h = MultiHeader::decode(&mut buf).ok()?;
+                if h.done {
+                    return None;
                 }
+                if buf.starts_with(&NULL) {
+                    return Some(NullPath::MultiOp(index));
+                }
+                decode_multi_op(h.r#type, &mut buf).ok()?;
             }
-            Ok(OpCode::CreateTtl) => MultiOp::CreateTtl(Record::decode(buf)?),
-            Ok(OpCode::Delete) => MultiOp::Delete(Record::decode(buf)?),
-            Ok(OpCode::SetData) => MultiOp::SetData(Record::decode(buf)?),
-            Ok(OpCode::Check) => MultiOp::Check(Record::decode(buf)?),
-            Ok(OpCode::GetChildren) => MultiOp::GetChildren(Record::decode(buf)?),
-            Ok(OpCode::GetData) => MultiOp::GetData(Record::decode(buf)?),
-            _ => return Err(DecodeError::InvalidMultiOp(h.r#type)),
-        };
-        ops.push(op);
+            None
+        }
+        _ => None,
     }
 }
 
@@ -456,5 +512,48 @@ mod tests {
             Request::decode(OpCode::Multi, Bytes::from(v)),
             Err(DecodeError::InvalidMultiOp(3))
         );
+    }
+}
+
+#[cfg(test)]
+mod null_path_tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_null_path_in_a_request_or_in_a_multi_op() {
+        let null = [0xFFu8; 4];
+        assert_eq!(
+            find_null_path(OpCode::GetData, &[&null[..], &[0]].concat()),
+            Some(NullPath::Request)
+        );
+        assert_eq!(
+            find_null_path(OpCode::GetData, &[0, 0, 0, 1, b'/', 0]),
+            None
+        );
+        assert_eq!(find_null_path(OpCode::Ping, &null), None);
+        let ops = vec![
+            MultiOp::Delete(DeleteRequest {
+                path: "/a".into(),
+                version: -1,
+            }),
+            MultiOp::Delete(DeleteRequest {
+                path: "/b".into(),
+                version: -1,
+            }),
+        ];
+        let mut b = Vec::new();
+        encode_multi_ops(&ops, &mut b);
+        assert_eq!(find_null_path(OpCode::Multi, &b), None);
+        // The second op's path "/b" (length 2) becomes null.
+        let at = b
+            .windows(6)
+            .position(|w| w == [0, 0, 0, 2, b'/', b'b'])
+            .unwrap();
+        b.splice(at..at + 6, null);
+        assert_eq!(
+            find_null_path(OpCode::Multi, &b),
+            Some(NullPath::MultiOp(1))
+        );
+        assert!(Request::decode(OpCode::Multi, Bytes::from(b)).is_ok());
     }
 }

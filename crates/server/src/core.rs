@@ -23,7 +23,7 @@ use datatree::{DataTree, WatchEvent};
 use jute_codec::records::{
     Acl, ConnectRequest, ConnectResponse, Id, ReplyHeader, SetSaslResponse, TxnDigest,
 };
-use jute_codec::request::Request;
+use jute_codec::request::{NullPath, Request};
 use jute_codec::txn_body::{TxnBody, TxnEntry};
 use jute_codec::{DecodeError, ErrorCode, OpCode, Record};
 use tracing::{debug, info, warn};
@@ -31,6 +31,7 @@ use tracing::{debug, info, warn};
 use crate::metrics::ServerStats;
 use crate::monitor::core_hooks::CoreMonitor;
 use crate::pipeline::apply::{self, ReadContext};
+use crate::pipeline::null_path::{self, Handling, NullWatches};
 use crate::pipeline::pending::Pending;
 use crate::pipeline::prep::{self, PrepContext};
 use crate::session::{self, SessionId, SessionTracker};
@@ -123,6 +124,9 @@ pub enum Input {
         op: i32,
         /// The decoded body, or why it could not be decoded.
         body: Result<Request, DecodeError>,
+        /// Where the body has a null path, which [`Request::decode`] read as `""`
+        /// ([`jute_codec::request::find_null_path`]).
+        null_path: Option<NullPath>,
     },
     /// A connection closed.
     Disconnected {
@@ -170,6 +174,8 @@ pub(crate) enum Queued {
         xid: i32,
         req: Request,
         received_ms: u64,
+        /// A null path: answered as ZooKeeper does (`null_path::Handling::Reply`).
+        null_path: Option<NullPath>,
     },
 }
 
@@ -201,7 +207,7 @@ pub(crate) struct InFlight {
 }
 
 /// A packet (xid, type, body) received before its connection's handshake finished.
-pub(crate) type EarlyPacket = (i32, i32, Result<Request, DecodeError>);
+pub(crate) type EarlyPacket = (i32, i32, Result<Request, DecodeError>, Option<NullPath>);
 
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -212,6 +218,11 @@ pub(crate) struct Conn {
     /// nothing more from a connection until its session exists (`disableRecv`), so they are
     /// handled, in order, right after the response.
     pub(crate) before_handshake: Option<Vec<EarlyPacket>>,
+    /// Watches added with a null path (K2). ZK-COMPAT: while it holds one, closing the
+    /// connection throws in ZooKeeper 3.8.0 (inside `NIOServerCnxn.close`, after the
+    /// connection left the factory, before its socket closes): the server forgets the
+    /// connection and leaves the socket open.
+    pub(crate) null_watches: NullWatches,
 }
 
 /// The server's single-writer core. Fields are `pub(crate)` so the monitoring and
@@ -453,7 +464,8 @@ impl ServerCore {
                 xid,
                 op,
                 body,
-            } => self.handle_packet(now, conn, xid, op, body),
+                null_path,
+            } => self.handle_packet(now, conn, xid, op, body, null_path),
             Input::Disconnected { conn } => self.handle_disconnected(conn),
             Input::LogSynced { up_to } => self.handle_log_synced(now, up_to),
         }
@@ -517,6 +529,7 @@ impl ServerCore {
                 old_client,
                 // A new session answers after its createSession commits; a reconnect at once.
                 before_handshake: (req.session_id == 0).then(Vec::new),
+                null_watches: NullWatches::default(),
             },
         );
         if req.session_id == 0 {
@@ -558,8 +571,7 @@ impl ServerCore {
                 // current connection (CLIENT_RECONNECT) before it checks the password; its
                 // watches go with it.
                 self.detach(old);
-                self.conns.remove(&old);
-                self.output.push_back(Output::Close { conn: old });
+                self.drop_conn(old);
             }
         }
         if valid {
@@ -586,6 +598,37 @@ impl ServerCore {
     }
 
     /// Forgets `conn` as its session's connection and drops that connection's watches.
+    /// Forgets `conn` and closes its socket, unless ZooKeeper's close would throw first
+    /// ([`Conn::null_watches`]).
+    fn drop_conn(&mut self, conn: ConnId) {
+        if self
+            .conns
+            .remove(&conn)
+            .is_some_and(|c| c.null_watches.close_fails())
+        {
+            debug!("Leaving connection {conn:?} open, as ZooKeeper's failing close does");
+        } else {
+            self.output.push_back(Output::Close { conn });
+        }
+    }
+
+    /// Closes a live connection after a reply (an unknown opcode, a failed auth); with
+    /// [`Conn::null_watches`], forgets it and leaves the socket open, as ZooKeeper's failing
+    /// close does.
+    fn close_conn(&mut self, conn: ConnId) {
+        if self
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.null_watches.close_fails())
+        {
+            self.detach(conn);
+            self.conns.remove(&conn);
+            debug!("Leaving connection {conn:?} open, as ZooKeeper's failing close does");
+        } else {
+            self.output.push_back(Output::Close { conn });
+        }
+    }
+
     fn detach(&mut self, conn: ConnId) {
         let Some(id) = self.conns.get(&conn).and_then(|c| c.session) else {
             return;
@@ -630,13 +673,14 @@ impl ServerCore {
         xid: i32,
         op: i32,
         body: Result<Request, DecodeError>,
+        null_path: Option<NullPath>,
     ) {
         if let Some(early) = self
             .conns
             .get_mut(&conn)
             .and_then(|c| c.before_handshake.as_mut())
         {
-            early.push((xid, op, body));
+            early.push((xid, op, body, null_path));
             return;
         }
         let is_write = OpCode::try_from(op).is_ok_and(|o| o.is_write());
@@ -667,9 +711,14 @@ impl ServerCore {
                 // the connection closes.
                 warn!("Received packet at server of unknown type {op}");
                 self.send_reply(conn, xid, -1, ErrorCode::Unimplemented.as_i32(), &[]);
-                self.output.push_back(Output::Close { conn });
+                self.close_conn(conn);
                 return;
             }
+        };
+        // ZK-COMPAT: a null path (K2): see pipeline::null_path.
+        let handling = match (&body, null_path) {
+            (Ok(req), Some(at)) => null_path::handling(req, at, self.cfg.extended_types_enabled),
+            _ => Handling::AsEmpty,
         };
         match op {
             OpCode::Auth => self.handle_auth(conn, xid, body),
@@ -692,8 +741,19 @@ impl ServerCore {
                     },
                 );
             }
+            _ if matches!(handling, Handling::Reply { .. }) => {
+                if handling == (Handling::Reply { burns_zxid: true }) {
+                    self.next_zxid();
+                }
+                let req = body.expect("a null path was found in a decoded body");
+                self.queue_read(now, session, conn, xid, req, null_path);
+            }
             op if op.is_write() => {
                 let entry = match &body {
+                    Ok(_) if handling == Handling::ErrorTxn => {
+                        warn!("Null path in request type {op:?} from session 0x{session:x}");
+                        self.error_entry(now, session, xid, ErrorCode::MarshallingError)
+                    }
                     Ok(req) => self.prepare_request(now, session, xid, req, Some(conn)),
                     Err(e) => {
                         warn!(
@@ -719,19 +779,7 @@ impl ServerCore {
                 );
             }
             _ => match body {
-                Ok(req) => {
-                    let q = self.queues.entry(session).or_default();
-                    if q.is_empty() {
-                        self.serve_read(now, session, conn, xid, &req, now.mono_ms);
-                    } else {
-                        q.push_back(Queued::Read {
-                            conn,
-                            xid,
-                            req,
-                            received_ms: now.mono_ms,
-                        });
-                    }
-                }
+                Ok(req) => self.queue_read(now, session, conn, xid, req, None),
                 Err(e) => {
                     // ZK-COMPAT: FinalRequestProcessor answers an undecodable read with
                     // MARSHALLINGERROR and keeps the connection.
@@ -740,6 +788,30 @@ impl ServerCore {
                     self.send_reply(conn, xid, zxid, ErrorCode::MarshallingError.as_i32(), &[]);
                 }
             },
+        }
+    }
+
+    /// Serves a read now, or queues it behind the session's earlier writes (CommitGate).
+    fn queue_read(
+        &mut self,
+        now: Now,
+        session: SessionId,
+        conn: ConnId,
+        xid: i32,
+        req: Request,
+        null_path: Option<NullPath>,
+    ) {
+        let q = self.queues.entry(session).or_default();
+        if q.is_empty() {
+            self.serve_read(now, session, conn, xid, (&req, null_path), now.mono_ms);
+        } else {
+            q.push_back(Queued::Read {
+                conn,
+                xid,
+                req,
+                received_ms: now.mono_ms,
+                null_path,
+            });
         }
     }
 
@@ -771,7 +843,7 @@ impl ServerCore {
                 warn!("Authentication failed for connection {conn}");
                 self.monitor.auth_failed_count += 1;
                 self.send_reply(conn, xid, 0, code.as_i32(), &[]);
-                self.output.push_back(Output::Close { conn });
+                self.close_conn(conn);
             }
         }
     }
@@ -876,7 +948,7 @@ impl ServerCore {
         session: SessionId,
         conn: ConnId,
         xid: i32,
-        req: &Request,
+        (req, null_path): (&Request, Option<NullPath>),
         received_ms: u64,
     ) {
         let last_zxid = self.tree.last_processed_zxid();
@@ -893,15 +965,41 @@ impl ServerCore {
             self.send_reply(conn, xid, last_zxid, 0, &[]);
             return;
         }
+        let null_watch = match (null_path, req) {
+            (Some(_), Request::AddWatch(r)) => self.conns.get_mut(&conn).map(|c| {
+                let err = c.null_watches.add(r.mode);
+                (err, Bytes::from_static(&[0; 4]))
+            }),
+            (Some(_), Request::RemoveWatches(r)) => self
+                .conns
+                .get_mut(&conn)
+                .and_then(|c| c.null_watches.remove(r.r#type))
+                .map(|err| (err, Bytes::new())),
+            _ => None,
+        };
         let auth: &[Id] = self.conns.get(&conn).map_or(&[], |c| &c.auth_ids);
         let ctx = ReadContext {
             session_id: session,
             auth_ids: auth,
             last_zxid,
         };
-        let reply = apply::read(req, &ctx, &mut self.tree);
+        let reply = match (null_watch, null_path) {
+            (Some((err, body)), _) => apply::ReadReply {
+                body: if err == ErrorCode::Ok {
+                    body
+                } else {
+                    Bytes::new()
+                },
+                err: err.as_i32(),
+                events: Vec::new(),
+            },
+            (None, Some(at)) => apply::read_with_null_path(req, at, &ctx, &mut self.tree),
+            (None, None) => apply::read(req, &ctx, &mut self.tree),
+        };
         self.deliver_events(&reply.events, None);
-        self.monitor_read_stat(req, reply.err);
+        if null_path.is_none() {
+            self.monitor_read_stat(req, reply.err);
+        }
         let op = req.op_code();
         self.monitor_response(conn, xid, last_zxid, op, received_ms, now.mono_ms, false);
         self.send_reply(conn, xid, last_zxid, reply.err, &reply.body);
@@ -968,8 +1066,8 @@ impl ServerCore {
                     .conns
                     .get_mut(&conn)
                     .and_then(|c| c.before_handshake.take());
-                for (xid, op, body) in early.into_iter().flatten() {
-                    self.handle_packet(now, conn, xid, op, body);
+                for (xid, op, body, null_path) in early.into_iter().flatten() {
+                    self.handle_packet(now, conn, xid, op, body, null_path);
                 }
             }
             Origin::CloseSession { conn, xid } => {
@@ -980,12 +1078,10 @@ impl ServerCore {
                 }
                 if let Some(conn) = conn {
                     self.detach(conn);
-                    self.conns.remove(&conn);
-                    self.output.push_back(Output::Close { conn });
+                    self.drop_conn(conn);
                 }
                 if let Some(c) = self.session_conn.remove(&session) {
-                    self.conns.remove(&c);
-                    self.output.push_back(Output::Close { conn: c });
+                    self.drop_conn(c);
                 }
                 self.tree.watches().remove_session(session);
                 self.sessions.remove(session);
@@ -1014,12 +1110,13 @@ impl ServerCore {
                 xid,
                 req,
                 received_ms,
+                null_path,
             }) = self.queues.get_mut(&session).and_then(VecDeque::pop_front)
             else {
                 unreachable!("front was a read");
             };
             if self.conns.contains_key(&conn) {
-                self.serve_read(now, session, conn, xid, &req, received_ms);
+                self.serve_read(now, session, conn, xid, (&req, null_path), received_ms);
             }
         }
         // The emptied queue stays until the session closes: dropping and regrowing it on
@@ -1114,6 +1211,79 @@ mod tests {
                 return n;
             }
             assert!(n < 1_000_000, "never rolls");
+        }
+    }
+
+    /// Drives `core` until no log append is outstanding; returns every other output.
+    fn drain(core: &mut ServerCore, now: Now) -> Vec<Output> {
+        let mut out = Vec::new();
+        loop {
+            let mut synced = None;
+            while let Some(o) = core.poll_output() {
+                match o {
+                    Output::AppendLog(e) => synced = Some(e.hdr.zxid),
+                    other => out.push(other),
+                }
+            }
+            let Some(up_to) = synced else { return out };
+            core.handle(now, Input::LogSynced { up_to });
+        }
+    }
+
+    fn packet(conn: ConnId, xid: i32, req: Request, null_path: Option<NullPath>) -> Input {
+        Input::Packet {
+            conn,
+            xid,
+            op: req.op_code().as_i32(),
+            body: Ok(req),
+            null_path,
+        }
+    }
+
+    #[test]
+    fn a_connection_with_a_null_path_watch_stays_open_after_close_session() {
+        use jute_codec::records::AddWatchRequest;
+        let now = Now {
+            mono_ms: 1_000,
+            wall_ms: 1_700_000_000_000,
+        };
+        let mut core = ServerCore::new(CoreConfig::default(), DataTree::new(), now);
+        let closes = |out: &[Output], conn: ConnId| {
+            out.iter()
+                .any(|o| matches!(o, Output::Close { conn: c } if *c == conn))
+        };
+        for (conn, null_path) in [(1, Some(NullPath::Request)), (2, None)] {
+            let connect = ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: 0,
+                time_out: 30_000,
+                session_id: 0,
+                passwd: Some(Bytes::from_static(&[0; 16])),
+                read_only: Some(false),
+            };
+            core.handle(
+                now,
+                Input::Connect {
+                    conn,
+                    req: connect,
+                    client_ip: "127.0.0.1:5000".into(),
+                },
+            );
+            drain(&mut core, now);
+            let watch = AddWatchRequest {
+                path: String::new(),
+                mode: 1,
+            };
+            core.handle(now, packet(conn, 1, Request::AddWatch(watch), null_path));
+            core.handle(now, packet(conn, 2, Request::CloseSession, None));
+            let out = drain(&mut core, now);
+            assert!(
+                out.iter().any(|o| matches!(o, Output::Send { .. })),
+                "replies"
+            );
+            // ZooKeeper 3.8.0's close throws on the null-path watch: the socket stays open.
+            assert_eq!(closes(&out, conn), null_path.is_none(), "conn {conn}");
+            assert!(!core.conns.contains_key(&conn));
         }
     }
 

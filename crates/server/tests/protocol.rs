@@ -491,3 +491,92 @@ async fn an_auth_packet_without_credentials_fails_and_closes() {
     assert_eq!(r.hdr.err, ErrorCode::AuthFailed.as_i32());
     assert!(c.read_frame().await.is_none());
 }
+
+// ----- null paths (K2) ------------------------------------------------------------------------
+
+/// Sends `op` with `body` under `xid` and returns the reply.
+async fn raw_call(c: &mut RawClient, xid: i32, op: OpCode, body: &[u8]) -> Reply {
+    let mut b = BytesMut::new();
+    RequestHeader {
+        xid,
+        r#type: op.as_i32(),
+    }
+    .encode(&mut b);
+    b.put_slice(body);
+    c.send_frame(&b).await;
+    c.reply_for(xid).await.expect("reply")
+}
+
+const NULL: [u8; 4] = [0xFF; 4];
+/// The terminator of a multi request or response (MultiHeader -1, done, -1).
+const DONE: [u8; 9] = [0xFF, 0xFF, 0xFF, 0xFF, 1, 0xFF, 0xFF, 0xFF, 0xFF];
+
+#[tokio::test]
+async fn a_null_path_answers_as_zookeeper_3_8_0_does() {
+    let srv = TestServer::start().await;
+    let mut c = RawClient::connect(srv.addr).await;
+    let marshalling = ErrorCode::MarshallingError.as_i32();
+    let start = c.create("/a", b"", 0).await.hdr.zxid;
+    // Reads trip over the null in FinalRequestProcessor: MARSHALLINGERROR, no body, no zxid.
+    let with_watch = [NULL.as_slice(), &[1]].concat();
+    for (xid, op, body) in [
+        (10, OpCode::GetData, with_watch.as_slice()),
+        (11, OpCode::Exists, &with_watch),
+        (12, OpCode::GetChildren2, &with_watch),
+        (13, OpCode::GetAcl, &NULL),
+        (14, OpCode::GetAllChildrenNumber, &NULL),
+    ] {
+        let r = raw_call(&mut c, xid, op, body).await;
+        assert_eq!((r.hdr.err, r.hdr.zxid), (marshalling, start), "{op:?}");
+        assert!(r.body.is_empty(), "{op:?}");
+    }
+    // sync echoes the null path.
+    let r = raw_call(&mut c, 20, OpCode::Sync, &NULL).await;
+    assert_eq!((r.hdr.err, &r.body[..]), (0, &NULL[..]));
+    // delete: an ErrorTxn(MARSHALLINGERROR) takes a zxid.
+    let r = raw_call(&mut c, 21, OpCode::Delete, &[NULL, [0xFF; 4]].concat()).await;
+    assert_eq!((r.hdr.err, r.hdr.zxid), (marshalling, start + 1));
+    // setData: validatePath says BADARGUMENTS (also a txn).
+    let set = [NULL.as_slice(), &[0, 0, 0, 0], &[0xFF; 4]].concat();
+    let r = raw_call(&mut c, 22, OpCode::SetData, &set).await;
+    assert_eq!(
+        (r.hdr.err, r.hdr.zxid),
+        (ErrorCode::BadArguments.as_i32(), start + 2)
+    );
+    // multi: an empty MultiResponse, no txn, but a zxid is used up.
+    let delete_op = [
+        &OpCode::Delete.as_i32().to_be_bytes()[..],
+        &[0],
+        &[0xFF; 4],
+        &NULL,
+        &[0xFF; 4],
+    ]
+    .concat();
+    let multi = [delete_op.as_slice(), &DONE].concat();
+    let r = raw_call(&mut c, 23, OpCode::Multi, &multi).await;
+    assert_eq!((r.hdr.err, r.hdr.zxid), (marshalling, start + 2));
+    assert_eq!(&r.body[..], &DONE[..]);
+    assert_eq!(
+        c.create("/b", b"", 0).await.hdr.zxid,
+        start + 4,
+        "a zxid was skipped"
+    );
+    // multiRead: the results before the null op, then MARSHALLINGERROR.
+    let get_children = |path: &[u8]| {
+        [
+            &OpCode::GetChildren.as_i32().to_be_bytes()[..],
+            &[0],
+            &[0xFF; 4],
+            path,
+            &[0],
+        ]
+        .concat()
+    };
+    let root = [&1i32.to_be_bytes()[..], b"/"].concat();
+    let read = [get_children(&root), get_children(&NULL), DONE.to_vec()].concat();
+    let r = raw_call(&mut c, 24, OpCode::MultiRead, &read).await;
+    assert_eq!(r.hdr.err, marshalling);
+    let results = decode_multi_response(&mut r.body.clone()).expect("a MultiResponse");
+    assert_eq!(results.len(), 1);
+    assert!(matches!(&results[0], OpResult::GetChildren { children } if children.len() == 3));
+}

@@ -376,3 +376,44 @@ async fn autopurge_keeps_the_newest_snapshots_and_the_logs_they_need() {
     }
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn a_zxid_skipped_by_a_null_path_multi_leaves_a_gap_that_recovery_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start(dir.path()).await;
+    let mut c = RawClient::connect(srv.addr).await;
+    let first = c.create("/a", b"1", 0).await.hdr.zxid;
+    // multi [delete <null path>]: MARSHALLINGERROR, no txn, one zxid used up (K2).
+    let mut body = Vec::new();
+    RequestHeader {
+        xid: 50,
+        r#type: OpCode::Multi.as_i32(),
+    }
+    .encode(&mut body);
+    for chunk in [
+        &OpCode::Delete.as_i32().to_be_bytes()[..],
+        &[0],
+        &[0xFF; 4],
+        &[0xFF; 4],
+        &[0xFF; 4],
+        &[0xFF, 0xFF, 0xFF, 0xFF, 1, 0xFF, 0xFF, 0xFF, 0xFF],
+    ] {
+        body.extend_from_slice(chunk);
+    }
+    c.send_frame(&body).await;
+    let r = c.reply_for(50).await.expect("reply");
+    assert_eq!(r.hdr.err, jute_codec::ErrorCode::MarshallingError.as_i32());
+    let after = c.create("/b", b"2", 0).await.hdr.zxid;
+    assert_eq!(after, first + 2);
+    drop(c);
+    srv.stop().await;
+
+    let srv = start(dir.path()).await;
+    let mut c = RawClient::connect(srv.addr).await;
+    let paths = ["/a".to_owned(), "/b".to_owned()];
+    let got = read_all(&mut c, &paths).await;
+    assert!(got.iter().all(|(err, _)| *err == 0), "both creates survive");
+    // The new session's createSession, then the create.
+    assert_eq!(c.create("/c", b"", 0).await.hdr.zxid, after + 2);
+    srv.stop().await;
+}

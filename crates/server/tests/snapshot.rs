@@ -100,7 +100,7 @@ fn paths(tree: &DataTree) -> Vec<String> {
     let mut stack = vec!["/".to_owned()];
     while let Some(p) = stack.pop() {
         let n = tree.node(&p).expect("listed");
-        for c in &n.children {
+        for c in n.children.iter_sorted() {
             stack.push(if p == "/" {
                 format!("/{c}")
             } else {

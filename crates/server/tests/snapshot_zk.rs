@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::RawClient;
+use datatree::java_set::JavaHashSet;
 use datatree::snapshot::{FuzzySnapshot, WriteOptions};
 use datatree::{DataTree, TreeConfig};
 use jute_codec::records::*;
@@ -414,8 +414,13 @@ async fn assert_served(c: &mut RawClient, tree: &DataTree) {
             }))
             .await;
         let kids = GetChildrenResponse::decode(&mut r.body.clone()).expect("children reply");
-        let kids: BTreeSet<String> = kids.children.into_iter().collect();
-        assert_eq!(kids, n.children, "children of {path}");
+        // ZooKeeper added them in our file's order (our Java order) to a fresh HashSet.
+        let mut reloaded = JavaHashSet::for_children();
+        for k in n.children.java_order() {
+            reloaded.insert(k);
+        }
+        let kids = kids.children;
+        assert_eq!(kids, reloaded.to_java_vec(), "children of {path}, in order");
         for k in kids {
             todo.push(if path == "/" {
                 format!("/{k}")

@@ -272,7 +272,8 @@ fn dump_data(ctx: &Ctx<'_>) -> Dump {
         .tree
         .session_ephemerals()
         .iter()
-        .map(|(s, paths)| (*s, paths.iter().cloned().collect()))
+        // DataTree.dumpEphemerals walks each session's set itself: Java order.
+        .map(|(s, paths)| (*s, paths.to_java_vec()))
         .collect();
     let q = &ctx.monitor().cnxn_expiry;
     let connections = fl::ExpiryDump {
@@ -574,7 +575,9 @@ pub fn admin(req: &AdminRequest, ctx: &mut Ctx<'_>) -> AdminReply {
             for (s, paths) in ctx.core.tree.session_ephemerals() {
                 eph.put(
                     s.to_string(),
-                    Json::from(paths.iter().cloned().collect::<Vec<_>>()),
+                    // ZooKeeperServer.getEphemerals copies each set (`new
+                    // HashSet<>(set)`), whose table may order it differently.
+                    Json::from(paths.java_copy().to_java_vec()),
                 );
             }
             data.put("expiry_time_to_session_ids", expiry);

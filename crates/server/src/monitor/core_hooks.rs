@@ -335,7 +335,7 @@ impl ServerCore {
     fn children_bytes(&self, path: &str) -> i64 {
         self.tree
             .node(path)
-            .map_or(0, |n| n.children.iter().map(|c| java_len(c)).sum())
+            .map_or(0, |n| n.children.iter_sorted().map(java_len).sum())
     }
 
     /// `DataTree.updateWriteStat` for each node a committed txn creates, changes or deletes

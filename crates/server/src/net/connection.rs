@@ -10,7 +10,7 @@ use std::io::IoSlice;
 use bytes::{Buf, Bytes, BytesMut};
 use jute_codec::frame::try_split_frame;
 use jute_codec::records::{ConnectRequest, RequestHeader};
-use jute_codec::request::Request;
+use jute_codec::request::{find_null_path, Request};
 use jute_codec::{OpCode, Record};
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -227,15 +227,19 @@ async fn process(
                 };
                 let hdr = RequestHeader::decode(&mut frame)
                     .map_err(|e| format!("bad request header: {e}"))?;
-                let body = match OpCode::try_from(hdr.r#type) {
-                    Ok(op) => Request::decode(op, frame),
-                    Err(e) => Err(e),
+                let (body, null_path) = match OpCode::try_from(hdr.r#type) {
+                    Ok(op) => (
+                        Request::decode(op, frame.clone()),
+                        find_null_path(op, &frame),
+                    ),
+                    Err(e) => (Err(e), None),
                 };
                 let input = Input::Packet {
                     conn,
                     xid: hdr.xid,
                     op: hdr.r#type,
                     body,
+                    null_path,
                 };
                 core.send(CoreMsg::Input(input))
                     .await

@@ -304,8 +304,8 @@ pub fn java_date(ms: i64) -> String {
 }
 
 /// `zkrs snapshot-dump FILE`: a snapshot as `zkSnapShotToolkit.sh` (`SnapshotFormatter`)
-/// prints it: every znode with its stored stat (children in name order; ZooKeeper's follow
-/// its hash sets), the sessions, and the last zxid. `dump_data` prints data as base64 (`-d`).
+/// prints it: every znode with its stored stat (children in the order of ZooKeeper's child
+/// `HashSet`s as the load rebuilt them), the sessions, and the last zxid. `dump_data` prints data as base64 (`-d`).
 ///
 /// # Errors
 /// [`Error::Corrupt`] when the snapshot does not load; [`Error::Io`] on I/O errors.
@@ -360,7 +360,8 @@ pub fn dump_snapshot(path: &Path, dump_data: bool, out: &mut dyn Write) -> Resul
         }
         max_zxid = max_zxid.max(st.mzxid).max(st.pzxid);
         let prefix = if p == "/" { String::new() } else { p.clone() };
-        for child in n.children.iter().rev() {
+        // SnapshotFormatter.printZnode recurses in the child set's (Java) order.
+        for child in n.children.java_order().into_iter().rev() {
             stack.push(format!("{prefix}/{child}"));
         }
     }

@@ -14,7 +14,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use datatree::watch::{WatchEvent, WatchKind, WatcherType};
 use datatree::{acl, DataTree, SessionId, TxnResult};
 use jute_codec::records::{Acl, ClientInfo, Id, Stat};
-use jute_codec::request::{encode_multi_response, MultiOp, OpResult, Request};
+use jute_codec::request::{encode_multi_response, MultiOp, NullPath, OpResult, Request};
 use jute_codec::{ErrorCode, OpCode, Record};
 
 /// What to send for a request: `err` goes into the `ReplyHeader`, `body` after it.
@@ -166,6 +166,41 @@ impl ReadReply {
             body: Bytes::new(),
             events: Vec::new(),
         }
+    }
+}
+
+/// The reply to a request whose path at `at` is null and which ZooKeeper answers without a
+/// txn (`null_path::Handling::Reply`): FinalRequestProcessor's NullPointerException gives
+/// MARSHALLINGERROR with the response built so far.
+/// - sync: OK, and the response echoes the null path.
+/// - multi: an empty MultiResponse (made before `rc.multiResult`, null, was walked).
+/// - multiRead: the results of the ops before the null one.
+/// - the other reads: no body.
+pub fn read_with_null_path(
+    req: &Request,
+    at: NullPath,
+    ctx: &ReadContext<'_>,
+    tree: &mut DataTree,
+) -> ReadReply {
+    let failed = |body: Bytes| ReadReply {
+        err: ErrorCode::MarshallingError.as_i32(),
+        body,
+        events: Vec::new(),
+    };
+    match (req, at) {
+        (Request::Sync(_), _) => ReadReply::ok(encode_with(|b| b.put_i32(-1))),
+        (Request::Multi(_), _) => failed(encode_with(|b| encode_multi_response(&[], b))),
+        (Request::MultiRead(ops), NullPath::MultiOp(i)) if ops.iter().all(MultiOp::is_read) => {
+            let reader = Reader { ctx };
+            let results: Vec<OpResult> = ops[..i]
+                .iter()
+                .map(|op| reader.multi_read_op(tree, op))
+                .collect();
+            failed(encode_with(|b| encode_multi_response(&results, b)))
+        }
+        // An all-write multiRead fails on its first op's type, before any path.
+        (Request::MultiRead(_), _) => read(req, ctx, tree),
+        _ => failed(Bytes::new()),
     }
 }
 
@@ -468,7 +503,7 @@ fn masked_digest(entry: &Acl) -> Acl {
 
 fn child_names(tree: &DataTree, path: &str) -> Vec<String> {
     tree.node(path)
-        .map(|n| n.children.iter().cloned().collect())
+        .map(|n| n.children.to_java_vec())
         .unwrap_or_default()
 }
 
@@ -480,10 +515,12 @@ fn encode_children(tree: &DataTree, path: &str, with_stat: bool) -> Result<Bytes
     } else {
         None
     };
-    let len: usize = node.children.iter().map(|c| 4 + c.len()).sum();
+    // `new ArrayList<>(node.getChildren())`: the HashSet's iteration order.
+    let children = node.children.java_order();
+    let len: usize = children.iter().map(|c| 4 + c.len()).sum();
     let mut b = BytesMut::with_capacity(4 + len + 68);
-    put_len(&mut b, node.children.len());
-    for c in &node.children {
+    put_len(&mut b, children.len());
+    for c in children {
         put_str(&mut b, c);
     }
     if let Some(stat) = stat {

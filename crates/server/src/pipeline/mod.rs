@@ -7,5 +7,6 @@
 //! | [`apply`] | `FinalRequestProcessor` |
 
 pub mod apply;
+pub mod null_path;
 pub mod pending;
 pub mod prep;

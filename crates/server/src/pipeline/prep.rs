@@ -17,7 +17,6 @@
 //! [`Pending`]), and the core stamps the entry with [`Pending::tree_digest`] afterwards
 //! (`setTxnDigest`).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -135,7 +134,9 @@ pub fn prepare_create_session(
 ///
 /// The paths are the tree's ephemerals of the session, plus those pending creates give it,
 /// minus those pending deletes remove, taking the pending records in order. They are listed
-/// sorted (ZooKeeper lists a hash set, in no defined order).
+/// in ZooKeeper's order: that of the `HashSet` `getEphemerals` clones from the session's
+/// set, after those edits (`new ArrayList<>(es)`); killSession deletes in this order, so it
+/// is also the order of the NodeDeleted / NodeChildrenChanged events.
 pub fn prepare_close_session(
     session_id: i64,
     cxid: i32,
@@ -144,23 +145,24 @@ pub fn prepare_close_session(
     pending: &mut Pending,
     tree: &DataTree,
 ) -> TxnEntry {
-    let mut doomed: BTreeSet<String> = tree.ephemerals(session_id).into_iter().collect();
+    let mut doomed = tree.ephemeral_set(session_id);
     for change in pending.iter() {
         match change.stat {
             None => {
-                doomed.remove(&*change.path);
+                doomed.remove(&change.path);
             }
             Some(stat) if stat.ephemeral_owner == session_id => {
-                doomed.insert(change.path.to_string());
+                doomed.insert(&change.path);
             }
             Some(_) => {}
         }
     }
+    let doomed = doomed.to_java_vec();
     for doomed_path in &doomed {
         record_close_delete(doomed_path, zxid, pending, tree);
     }
     let body = TxnBody::CloseSession(Some(CloseSessionTxn {
-        paths2_delete: doomed.into_iter().collect(),
+        paths2_delete: doomed,
     }));
     entry(session_id, cxid, zxid, now_ms, OpCode::CloseSession, body)
 }
@@ -198,6 +200,19 @@ fn record_close_delete(doomed: &str, zxid: i64, pending: &mut Pending, tree: &Da
         },
         tree,
     );
+}
+
+/// Whether a create request passes the checks `pRequest2TxnCreate` makes before it looks at
+/// the path (`CreateMode.fromFlag`, `validateCreateRequest`); true for other requests.
+pub fn create_mode_is_valid(req: &Request, extended_types_enabled: bool) -> bool {
+    let a = match req {
+        Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => create_args(r),
+        Request::CreateTtl(r) => create_ttl_args(r),
+        _ => return true,
+    };
+    CreateMode::from_flag(a.flags)
+        .and_then(|mode| mode.validate_ttl(a.ttl_ms, extended_types_enabled))
+        .is_ok()
 }
 
 /// The fields of a create request, whichever record carried them.
