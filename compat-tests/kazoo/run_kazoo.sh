@@ -160,7 +160,7 @@ set -e
 reap_group "$pytest_pgid"
 pytest_pgid=
 echo "kazoo: pytest exit status $rc after $(($(date +%s) - start))s"
-sort -rn "$durations" | head -n 5 | sed 's/^/kazoo: slowest: /'
+sort -rn "$durations" | sed -n "1,5s/^/kazoo: slowest: /p"   # sed reads it all: no SIGPIPE under pipefail
 elapsed=$(($(date +%s) - start))
 if ((rc == 124 || (rc == 137 && elapsed >= suite_timeout))); then
     echo "kazoo: suite timed out after ${suite_timeout}s" >&2

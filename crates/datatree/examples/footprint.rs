@@ -1,5 +1,5 @@
-//! Memory per znode, measured by hand (ignored by default; Linux only):
-//! `cargo test --release -p datatree --test footprint -- --ignored --nocapture`.
+//! Memory per znode and the cost of big child lists, measured by hand (Linux only; a
+//! measurement, not a test): `cargo run --release -p datatree --example footprint`.
 //! Builds a million small znodes (1,000 parents × 1,000 children, 10-byte data) and prints
 //! the resident-set growth per znode and `size_of::<Znode>()`.
 
@@ -15,8 +15,11 @@ fn rss_bytes() -> u64 {
     pages * 4096
 }
 
-#[test]
-#[ignore = "prints a measurement; run by hand"]
+fn main() {
+    a_million_small_znodes();
+    a_hundred_thousand_children_listed();
+}
+
 fn a_million_small_znodes() {
     let mut tree = DataTree::new();
     let mut zxid = 0;
@@ -55,8 +58,6 @@ fn a_million_small_znodes() {
     );
 }
 
-#[test]
-#[ignore = "prints a measurement; run by hand"]
 #[allow(clippy::disallowed_methods)] // a timing printed for a human, not datatree logic
 fn a_hundred_thousand_children_listed() {
     use datatree::java_set::JavaHashSet;
