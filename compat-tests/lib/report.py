@@ -39,6 +39,27 @@ def load_known(path):
     return known
 
 
+def load_outcomes(path):
+    """`({test id: PASS|FAIL|SKIP}, [test ids in file order])`; a test with several lines is
+    FAIL if any is, else PASS if any is. A missing file is an empty run."""
+    status = {}
+    order = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for raw in f:
+                word, _, test_id = raw.strip().partition(" ")
+                if not test_id:
+                    continue
+                if test_id not in status:
+                    order.append(test_id)
+                    status[test_id] = word
+                elif word == "FAIL" or (word == "PASS" and status[test_id] == "SKIP"):
+                    status[test_id] = word
+    except FileNotFoundError:
+        pass
+    return status, order
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--suite", required=True)
@@ -51,22 +72,7 @@ def main():
                          "known failures are expected to pass")
     args = ap.parse_args()
 
-    status = {}
-    order = []
-    try:
-        with open(args.outcomes, encoding="utf-8") as f:
-            for raw in f:
-                word, _, test_id = raw.strip().partition(" ")
-                if not test_id:
-                    continue
-                if test_id not in status:
-                    order.append(test_id)
-                    status[test_id] = word
-                elif word == "FAIL" or (word == "PASS" and status[test_id] == "SKIP"):
-                    status[test_id] = word
-    except FileNotFoundError:
-        pass
-
+    status, order = load_outcomes(args.outcomes)
     known = load_known(args.known)
 
     def known_reason(test_id):

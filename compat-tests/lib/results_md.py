@@ -75,23 +75,10 @@ def read_counts(results, suite):
 
 
 def failures(results, outcomes):
-    """Failed test ids of a suite, in file order (a test fails if any of its lines fails)."""
+    """Failed test ids of a suite, in file order."""
     if not results or not outcomes:
         return []
-    status, order = {}, []
-    try:
-        with open(os.path.join(results, outcomes), encoding="utf-8") as f:
-            for raw in f:
-                word, _, test_id = raw.strip().partition(" ")
-                if not test_id:
-                    continue
-                if test_id not in status:
-                    order.append(test_id)
-                    status[test_id] = word
-                elif word == "FAIL":
-                    status[test_id] = word
-    except FileNotFoundError:
-        return []
+    status, order = report.load_outcomes(os.path.join(results, outcomes))
     return [t for t in order if status[t] == "FAIL"]
 
 

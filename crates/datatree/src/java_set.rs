@@ -273,6 +273,9 @@ mod tests {
         assert_eq!(string_hash("a"), 97);
         assert_eq!(string_hash("ab"), 97 * 31 + 98);
         assert_eq!(string_hash("Aa"), string_hash("BB"));
+        assert_eq!(string_hash("hello"), 99_162_322);
+        // Overflow wraps like Java ints: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
+        assert_eq!(string_hash("polygenelubricants"), i32::MIN);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use datatree::java_set::string_hash;
 use jute_codec::records::Id;
 
 /// A session id: the server id in the top byte.
@@ -283,16 +284,8 @@ fn java_id_hash(id: &Id) -> i32 {
     let mut result: i32 = 17;
     result = result
         .wrapping_mul(37)
-        .wrapping_add(java_string_hash(&id.scheme));
-    result
-        .wrapping_mul(37)
-        .wrapping_add(java_string_hash(&id.id))
-}
-
-/// `String.hashCode()`: over UTF-16 code units.
-fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+        .wrapping_add(string_hash(&id.scheme));
+    result.wrapping_mul(37).wrapping_add(string_hash(&id.id))
 }
 
 #[cfg(test)]
@@ -304,13 +297,6 @@ mod java_order_tests {
             scheme: scheme.into(),
             id: id.into(),
         }
-    }
-
-    #[test]
-    fn string_hash_matches_java() {
-        // "hello".hashCode() == 99162322 in Java.
-        assert_eq!(java_string_hash("hello"), 99_162_322);
-        assert_eq!(java_string_hash(""), 0);
     }
 
     #[test]

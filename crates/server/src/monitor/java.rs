@@ -8,12 +8,7 @@
 //!
 //! Pure functions, no I/O.
 
-/// `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
-pub fn string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(i32::from(unit))
-    })
-}
+use datatree::java_set::string_hash;
 
 /// `ConcurrentHashMap.spread`: mixes the high half into the low half, clears the sign bit.
 fn spread(h: i32) -> u32 {
@@ -153,16 +148,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn string_hash_matches_java() {
-        assert_eq!(string_hash(""), 0);
-        assert_eq!(string_hash("a"), 97);
-        // "hello".hashCode() == 99162322
-        assert_eq!(string_hash("hello"), 99_162_322);
-        // Overflows wrap like Java ints: "polygenelubricants".hashCode() == Integer.MIN_VALUE
-        assert_eq!(string_hash("polygenelubricants"), i32::MIN);
-    }
 
     /// The order ZooKeeper 3.8.0's `mntr` prints its gauges in (captured from a standalone
     /// server), from the registration order of `ZooKeeperServer.registerMetrics`.
