@@ -119,7 +119,7 @@ def main():
         "do not edit by hand. Mode: standalone (the only mode zkrs has so far; ensemble rows",
         "come with the ensemble). The reference is Apache ZooKeeper 3.8.0 from Debian.",
         "",
-        "- zkrs column: run of %s at %s (zkrs %s)." % (
+        "- zkrs column: run of %s at %s (%s)." % (
             zinfo.get("date", "?"), zinfo.get("commit", "?"), zinfo.get("zkrs", "?")),
     ]
     if ref:
