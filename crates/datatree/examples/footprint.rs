@@ -16,8 +16,8 @@ fn rss_bytes() -> u64 {
 }
 
 fn main() {
-    a_million_small_znodes();
     a_hundred_thousand_children_listed();
+    a_million_small_znodes();
 }
 
 fn a_million_small_znodes() {
