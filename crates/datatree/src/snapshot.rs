@@ -140,10 +140,38 @@ struct Frame {
     path: String,
     /// `lastProcessedZxid` when the node was written: children created later are skipped.
     visit_zxid: i64,
-    /// The node's children when it was written, in ZooKeeper's order (`childs.toArray`).
-    children: Vec<Box<str>>,
+    /// The node's children when it was written, in ZooKeeper's order (`childs.toArray`):
+    /// their names back to back, two allocations per node however many children it has.
+    children: ChildNames,
     /// How many of `children` were visited.
     next: usize,
+}
+
+/// Names packed into one string, with the end offset of each.
+#[derive(Debug, Default)]
+struct ChildNames {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ChildNames {
+    fn new<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Self {
+        let mut packed = ChildNames {
+            text: String::new(),
+            ends: Vec::with_capacity(names.len()),
+        };
+        for name in names {
+            packed.text.push_str(name);
+            packed.ends.push(packed.text.len());
+        }
+        packed
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
 }
 
 /// An incremental, fuzzy snapshot of a [`DataTree`] (see the module docs for why it is
@@ -288,12 +316,7 @@ impl FuzzySnapshot {
         self.stack.push(Frame {
             path,
             visit_zxid: tree.last_processed_zxid(),
-            children: node
-                .children
-                .java_order()
-                .into_iter()
-                .map(Box::from)
-                .collect(),
+            children: ChildNames::new(node.children.java_order().into_iter()),
             next: 0,
         });
     }
