@@ -396,14 +396,8 @@ def main():
         cand.stop()
     with open(outcomes, "w") as f:
         f.write("\n".join(lines) + ("\n" if lines else ""))
-    cmd = [sys.executable, os.path.join(COMPAT, "lib", "report.py"), "--suite", SUITE,
-           "--outcomes", outcomes, "--known", os.path.join(HERE, "known-failures.txt"),
-           "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
-    if broken:
-        cmd += ["--broken", broken]
-    if args.candidate == "reference":
-        cmd += ["--reference-run"]
-    return subprocess.call(cmd)
+    return suite_util.report(SUITE, HERE, outcomes, args.counts or os.path.join(out, SUITE + ".counts"),
+                             broken, args.candidate == "reference")
 
 
 if __name__ == "__main__":

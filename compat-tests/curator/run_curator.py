@@ -112,14 +112,8 @@ def main():
             fails = [l.rstrip() for l in f if l.startswith("   FAIL ")]
         for l in fails[:40]:
             print("%s: %s" % (SUITE, l.strip()))
-    cmd = [sys.executable, os.path.join(COMPAT, "lib", "report.py"), "--suite", SUITE,
-           "--outcomes", outcomes, "--known", os.path.join(HERE, "known-failures.txt"),
-           "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
-    if broken:
-        cmd += ["--broken", broken]
-    if args.candidate == "reference":
-        cmd += ["--reference-run"]
-    return subprocess.call(cmd)
+    return suite_util.report(SUITE, HERE, outcomes, args.counts or os.path.join(out, SUITE + ".counts"),
+                             broken, args.candidate == "reference")
 
 
 if __name__ == "__main__":

@@ -152,14 +152,8 @@ def main():
     for l in lines:
         if l.startswith("FAIL"):
             print("%s: failed: %s (details: %s/candidate/replay.out)" % (SUITE, l[5:], out))
-    cmd = [sys.executable, os.path.join(COMPAT, "lib", "report.py"), "--suite", SUITE,
-           "--outcomes", final, "--known", os.path.join(HERE, "known-failures.txt"),
-           "--counts", args.counts or os.path.join(out, SUITE + ".counts")]
-    if broken:
-        cmd += ["--broken", broken]
-    if args.candidate == "reference":
-        cmd += ["--reference-run"]
-    return subprocess.call(cmd)
+    return suite_util.report(SUITE, HERE, final, args.counts or os.path.join(out, SUITE + ".counts"),
+                             broken, args.candidate == "reference")
 
 
 if __name__ == "__main__":

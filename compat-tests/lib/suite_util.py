@@ -1,10 +1,13 @@
 """Helpers shared by the suite runners (kafka, curator, c-client): installing the Debian
-packages a suite needs, and killing a process tree on our own timeouts."""
+packages a suite needs, killing a process tree on our own timeouts, and the closing report."""
 
 import os
 import shutil
 import subprocess
+import sys
 import time
+
+LIB = os.path.dirname(os.path.abspath(__file__))
 
 
 def ensure_debs(suite, wanted, log_path):
@@ -55,3 +58,16 @@ def kill_tree(pid):
             os.kill(p, 9)
         except OSError:
             pass
+
+
+def report(suite, suite_dir, outcomes, counts, broken=None, reference=False):
+    """Runs report.py on a suite's outcomes against its known-failures.txt (prints the
+    `<suite>: N passed, N failed` line, writes the counts); returns its exit status."""
+    cmd = [sys.executable, os.path.join(LIB, "report.py"), "--suite", suite,
+           "--outcomes", outcomes, "--known", os.path.join(suite_dir, "known-failures.txt"),
+           "--counts", counts]
+    if broken:
+        cmd += ["--broken", broken]
+    if reference:
+        cmd += ["--reference-run"]
+    return subprocess.call(cmd)

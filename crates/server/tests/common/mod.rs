@@ -138,15 +138,7 @@ impl RawClient {
     /// Handshake; `None` when the server refused (timeout 0) or closed.
     pub async fn connect_with(addr: std::net::SocketAddr, req: ConnectRequest) -> Option<Self> {
         let stream = TcpStream::connect(addr).await.expect("connect");
-        let mut c = RawClient {
-            stream,
-            buf: BytesMut::new(),
-            session_id: 0,
-            passwd: Bytes::new(),
-            timeout: 0,
-            next_xid: 1,
-            events: Vec::new(),
-        };
+        let mut c = RawClient::from_stream(stream);
         c.send_frame(&req.to_vec()).await;
         let frame = c.read_frame().await?;
         let rsp = ConnectResponse::decode(&mut frame.clone()).expect("connect response");
