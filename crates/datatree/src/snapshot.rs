@@ -258,24 +258,27 @@ impl FuzzySnapshot {
         if !self.started {
             self.started = true;
             if let Some(root) = tree.node("") {
-                self.write_node(tree, String::new(), root);
+                self.write_node(tree, "", root);
                 budget -= 1;
             }
         }
+        let now = tree.last_processed_zxid();
+        // The child's path, built in place (no allocation per node).
+        let mut path = String::new();
         while budget > 0 {
             let Some(frame) = self.stack.last_mut() else {
                 return true;
             };
-            if tree.node(&frame.path).is_none() {
-                // Deleted since it was written: so is its subtree.
-                self.stack.pop();
-                continue;
-            }
-            let now = tree.last_processed_zxid();
-            let mut next = None;
+            // The frame's own node is not looked up again: if it was deleted since it was
+            // written, each of its listed children is gone too or was created again later
+            // (a node exists only under an existing parent), and both are skipped below.
+            let mut found = None;
             while let Some(name) = frame.children.get(frame.next) {
                 frame.next += 1;
-                let path = format!("{}/{}", frame.path, name);
+                path.clear();
+                path.push_str(&frame.path);
+                path.push('/');
+                path.push_str(name);
                 let Some(child) = tree.node(&path) else {
                     continue; // deleted since the parent was written
                 };
@@ -283,15 +286,15 @@ impl FuzzySnapshot {
                 if czxid > frame.visit_zxid && czxid <= now {
                     continue; // deleted and created again after the parent was written
                 }
-                next = Some((path, child));
+                found = Some(child);
                 break;
             }
-            match next {
+            match found {
                 None => {
                     self.stack.pop();
                 }
-                Some((path, child)) => {
-                    self.write_node(tree, path, child);
+                Some(child) => {
+                    self.write_node(tree, &path, child);
                     budget -= 1;
                 }
             }
@@ -299,26 +302,28 @@ impl FuzzySnapshot {
         self.is_done()
     }
 
-    /// Appends one node record and opens its frame.
-    fn write_node(&mut self, tree: &DataTree, path: String, node: &Znode) {
-        let key = self.acl_key(&path, &node.acl);
+    /// Appends one node record and, when it has children, opens its frame.
+    fn write_node(&mut self, tree: &DataTree, path: &str, node: &Znode) {
+        let key = self.acl_key(path, &node.acl);
         if self.nodes.last().is_none_or(|c| c.len() >= CHUNK) {
             self.nodes.push(Vec::with_capacity(CHUNK + 1024));
         }
         let chunk = self.nodes.last_mut().expect("a chunk was just ensured");
         let before = chunk.len();
-        path.encode(chunk);
+        jute_codec::codec::encode_ustring(path, chunk);
         node.data.encode(chunk);
         key.encode(chunk);
         node.stat.encode(chunk);
         self.nodes_len += chunk.len() - before;
         self.node_count += 1;
-        self.stack.push(Frame {
-            path,
-            visit_zxid: tree.last_processed_zxid(),
-            children: ChildNames::new(node.children.java_order().into_iter()),
-            next: 0,
-        });
+        if !node.children.is_empty() {
+            self.stack.push(Frame {
+                path: path.to_owned(),
+                visit_zxid: tree.last_processed_zxid(),
+                children: ChildNames::new(node.children.java_order().into_iter()),
+                next: 0,
+            });
+        }
     }
 
     /// The map key of `acl` (`ReferenceCountedACLCache.convertAcls`).

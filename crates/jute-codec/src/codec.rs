@@ -123,6 +123,32 @@ impl Record for bool {
     }
 }
 
+/// Writes `s` as a Jute `ustring` (the encoding of `impl Record for String`), from a
+/// borrowed string.
+pub fn encode_ustring<B: BufMut>(s: &str, buf: &mut B) {
+    buf.put_i32(java_utf8_len(s) as i32);
+    if !has_supplementary(s) {
+        buf.put_slice(s.as_bytes());
+        return;
+    }
+    let mut tmp = [0u16; 2];
+    for c in s.chars() {
+        if (c as u32) < 0x10000 {
+            let mut b = [0u8; 4];
+            buf.put_slice(c.encode_utf8(&mut b).as_bytes());
+        } else {
+            for unit in c.encode_utf16(&mut tmp).iter() {
+                let u = u32::from(*unit);
+                buf.put_slice(&[
+                    0xE0 | (u >> 12) as u8,
+                    0x80 | ((u >> 6) & 0x3F) as u8,
+                    0x80 | (u & 0x3F) as u8,
+                ]);
+            }
+        }
+    }
+}
+
 /// `ustring`, as Jute writes it: each UTF-16 unit of the Java string on its own, so a character
 /// above U+FFFF becomes two 3-byte surrogate encodings (CESU-8), not 4-byte UTF-8.
 ///
@@ -131,27 +157,7 @@ impl Record for bool {
 /// surrogate), so path validation then rejects them exactly as ZooKeeper would.
 impl Record for String {
     fn encode<B: BufMut>(&self, buf: &mut B) {
-        buf.put_i32(java_utf8_len(self) as i32);
-        if !has_supplementary(self) {
-            buf.put_slice(self.as_bytes());
-            return;
-        }
-        let mut tmp = [0u16; 2];
-        for c in self.chars() {
-            if (c as u32) < 0x10000 {
-                let mut b = [0u8; 4];
-                buf.put_slice(c.encode_utf8(&mut b).as_bytes());
-            } else {
-                for unit in c.encode_utf16(&mut tmp).iter() {
-                    let u = u32::from(*unit);
-                    buf.put_slice(&[
-                        0xE0 | (u >> 12) as u8,
-                        0x80 | ((u >> 6) & 0x3F) as u8,
-                        0x80 | (u & 0x3F) as u8,
-                    ]);
-                }
-            }
-        }
+        encode_ustring(self, buf);
     }
     fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
         let Some(n) = read_len(buf, 1)? else {
