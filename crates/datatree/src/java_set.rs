@@ -40,6 +40,7 @@
 //! occupants, for the `treeifyBin` rule. Iterating in Java order hashes every name and sorts:
 //! O(n log n) per call.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 /// `HashMap.TREEIFY_THRESHOLD`: a bucket list this long is a tree candidate.
@@ -161,6 +162,23 @@ impl JavaHashSet {
 
     /// `add(name)`: false if already a member.
     pub fn insert(&mut self, name: &str) -> bool {
+        if self.capacity() >= MIN_TREEIFY_CAPACITY || self.names.len() < TREEIFY_THRESHOLD {
+            // No treeify check: one search of the map, not two.
+            if self.next_seq == u32::MAX {
+                self.renumber();
+            }
+            match self.names.entry(name.into()) {
+                Entry::Occupied(_) => return false,
+                Entry::Vacant(slot) => {
+                    slot.insert(self.next_seq);
+                }
+            }
+            self.next_seq += 1;
+            if self.names.len() > self.threshold() {
+                self.grow();
+            }
+            return true;
+        }
         if self.names.contains_key(name) {
             return false;
         }

@@ -869,10 +869,9 @@ impl DataTree {
             .nodes
             .get_mut(key(parent_name))
             .ok_or(ErrorCode::NoNode)?;
-        if parent.children.contains(child_name) {
+        if !parent.children.insert(child_name) {
             return Err(ErrorCode::NodeExists);
         }
-        let parent_acl = Arc::clone(&parent.acl);
         let mut parent_cversion = create.parent_cversion;
         if parent_cversion == -1 {
             parent_cversion = parent.stat.cversion.wrapping_add(1);
@@ -885,7 +884,6 @@ impl DataTree {
             parent.stat.pzxid = ctx.zxid;
             rehash(&mut self.digest, before, parent_name, parent);
         }
-        parent.children.insert(child_name);
 
         let data = own(create.data);
         let data_len = len_of(&data);
@@ -896,7 +894,6 @@ impl DataTree {
             children: JavaHashSet::for_children(),
         };
         let stat = self.client_stat(&node);
-        let acl = Arc::clone(&node.acl);
         self.insert(path, node);
         match EphemeralType::from_owner(owner, self.config.extended_types_enabled) {
             EphemeralType::Container => {
@@ -922,9 +919,8 @@ impl DataTree {
         if let Some(prefix) = self.quotas.max_prefix(path) {
             self.update_quota_stat(&prefix, data_len, 1);
         }
-        self.fire(path, EventType::NodeCreated, &acl, fired);
-        let parent = key(parent_name);
-        self.fire(parent, EventType::NodeChildrenChanged, &parent_acl, fired);
+        self.fire_at_node(path, EventType::NodeCreated, fired);
+        self.fire_at_node(key(parent_name), EventType::NodeChildrenChanged, fired);
         Ok(stat)
     }
 
@@ -1019,6 +1015,18 @@ impl DataTree {
 
     /// Triggers `event` on `path` and records `acl` (the ACL of the znode at `path`) for each
     /// event it produced.
+    /// [`DataTree::fire`] for a node that exists (`key(path)`), with its ACL, which is only
+    /// looked up when a watch fires (most txns fire none).
+    fn fire_at_node(&mut self, path: &str, event: EventType, fired: &mut Fired) {
+        let before = fired.events.len();
+        self.watches.trigger(path, event, &mut fired.events);
+        let added = fired.events.len() - before;
+        if added > 0 {
+            let acl = &self.nodes.get(key(path)).expect("the node exists").acl;
+            fired.acls.extend(std::iter::repeat_n(acl, added).cloned());
+        }
+    }
+
     fn fire(&mut self, path: &str, event: EventType, acl: &Arc<Vec<Acl>>, fired: &mut Fired) {
         let before = fired.events.len();
         self.watches.trigger(path, event, &mut fired.events);
