@@ -324,6 +324,15 @@ impl AclCache {
         list
     }
 
+    /// The shared list equal to `acl`, if some node uses one (a lookup: changes nothing).
+    pub fn find(&self, acl: &[Acl]) -> Option<Arc<Vec<Acl>>> {
+        self.lists
+            .get(&hash_acl(acl))?
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find(|l| l.as_slice() == acl)
+    }
+
     /// Gives back one use of `acl` (`removeUsage`); the cache forgets the list when nothing
     /// uses it any more.
     pub fn release(&mut self, acl: Arc<Vec<Acl>>) {

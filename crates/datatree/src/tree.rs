@@ -241,6 +241,11 @@ impl DataTree {
         assert!(old.is_none(), "insert over an existing node {path}");
     }
 
+    /// The tree's shared copy of `acl` when a node has that list (no copy is made).
+    pub fn shared_acl(&self, acl: &[Acl]) -> Option<Arc<Vec<Acl>>> {
+        self.acls.find(acl)
+    }
+
     /// The settings this tree was built with.
     pub fn config(&self) -> TreeConfig {
         self.config

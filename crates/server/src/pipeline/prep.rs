@@ -335,7 +335,10 @@ impl Prep<'_, '_> {
         let node = NodeView {
             stat: create_stat(self.ctx.zxid, self.ctx.now_ms, owner),
             child_count: 0,
-            acl: Arc::new(acl.clone()),
+            acl: self
+                .tree
+                .shared_acl(&acl)
+                .unwrap_or_else(|| Arc::new(acl.clone())),
             data: a.data.clone(),
         };
         self.record_create(parent_path, parent, parent_c_version, &path, node);
