@@ -87,13 +87,21 @@ pub fn table_size_for(cap: i32) -> u32 {
 /// Java's `clone()`, which may reorder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JavaHashSet {
-    /// Member → insertion number (larger = later; only the relative order matters).
-    names: BTreeMap<Box<str>, u32>,
+    /// Member → insertion number (larger = later; only the relative order matters). `None`
+    /// when empty: most znodes never have a child, and this keeps their set at 16 bytes
+    /// without an allocation.
+    names: Option<Box<Names>>,
     /// The next insertion number.
     next_seq: u32,
     /// log2 of the table length (allocated or, while still lazy, the one it will get).
     table_log2: u8,
 }
+
+/// The members of a non-empty set.
+type Names = BTreeMap<Box<str>, u32>;
+
+/// What an empty set reads.
+static NO_NAMES: Names = BTreeMap::new();
 
 impl Default for JavaHashSet {
     /// `new HashSet<String>()`: table of 16 on first insert.
@@ -106,7 +114,7 @@ impl JavaHashSet {
     /// `new HashSet<String>(initial_capacity)`: the table gets `tableSizeFor(initial)`.
     pub fn with_capacity(initial_capacity: i32) -> Self {
         JavaHashSet {
-            names: BTreeMap::new(),
+            names: None,
             next_seq: 0,
             table_log2: table_size_for(initial_capacity).trailing_zeros() as u8,
         }
@@ -118,6 +126,14 @@ impl JavaHashSet {
         JavaHashSet::with_capacity(CHILDREN_CAPACITY as i32)
     }
 
+    fn names(&self) -> &Names {
+        self.names.as_deref().unwrap_or(&NO_NAMES)
+    }
+
+    fn names_mut(&mut self) -> &mut Names {
+        self.names.get_or_insert_with(Box::default)
+    }
+
     /// The table length Java's map has (or will allocate on its first insert).
     pub fn capacity(&self) -> u32 {
         1 << self.table_log2
@@ -125,29 +141,29 @@ impl JavaHashSet {
 
     /// Number of members.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.names().len()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.names.is_none()
     }
 
     /// Whether `name` is a member.
     pub fn contains(&self, name: &str) -> bool {
-        self.names.contains_key(name)
+        self.names().contains_key(name)
     }
 
     /// The members in name order (for callers that sort anyway).
     pub fn iter_sorted(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
-        self.names.keys().map(|k| &**k)
+        self.names().keys().map(|k| &**k)
     }
 
     /// The members in Java's iteration order.
     pub fn java_order(&self) -> Vec<&str> {
         let mask = self.capacity() - 1;
         let mut keyed: Vec<(u32, u32, &str)> = self
-            .names
+            .names()
             .iter()
             .map(|(name, &seq)| (spread(string_hash(name)) & mask, seq, &**name))
             .collect();
@@ -162,35 +178,36 @@ impl JavaHashSet {
 
     /// `add(name)`: false if already a member.
     pub fn insert(&mut self, name: &str) -> bool {
-        if self.capacity() >= MIN_TREEIFY_CAPACITY || self.names.len() < TREEIFY_THRESHOLD {
+        if self.capacity() >= MIN_TREEIFY_CAPACITY || self.len() < TREEIFY_THRESHOLD {
             // No treeify check: one search of the map, not two.
             if self.next_seq == u32::MAX {
                 self.renumber();
             }
-            match self.names.entry(name.into()) {
+            let seq = self.next_seq;
+            match self.names_mut().entry(name.into()) {
                 Entry::Occupied(_) => return false,
                 Entry::Vacant(slot) => {
-                    slot.insert(self.next_seq);
+                    slot.insert(seq);
                 }
             }
             self.next_seq += 1;
-            if self.names.len() > self.threshold() {
+            if self.len() > self.threshold() {
                 self.grow();
             }
             return true;
         }
-        if self.names.contains_key(name) {
+        if self.contains(name) {
             return false;
         }
         // ZK-COMPAT: HashMap.java putVal: an append that makes the bucket 9 long resizes a
         // table shorter than 64 (treeifyBin). Counting is cheap there: such a table holds at
         // most 24 keys.
         let long_bucket =
-            self.capacity() < MIN_TREEIFY_CAPACITY && self.names.len() >= TREEIFY_THRESHOLD && {
+            self.capacity() < MIN_TREEIFY_CAPACITY && self.len() >= TREEIFY_THRESHOLD && {
                 let mask = self.capacity() - 1;
                 let bucket = spread(string_hash(name)) & mask;
                 let occupants = self
-                    .names
+                    .names()
                     .keys()
                     .filter(|k| spread(string_hash(k)) & mask == bucket)
                     .count();
@@ -199,12 +216,13 @@ impl JavaHashSet {
         if self.next_seq == u32::MAX {
             self.renumber();
         }
-        self.names.insert(name.into(), self.next_seq);
+        let seq = self.next_seq;
+        self.names_mut().insert(name.into(), seq);
         self.next_seq += 1;
         if long_bucket {
             self.grow();
         }
-        if self.names.len() > self.threshold() {
+        if self.len() > self.threshold() {
             self.grow();
         }
         true
@@ -212,8 +230,12 @@ impl JavaHashSet {
 
     /// `remove(name)`: false if not a member. The table never shrinks.
     pub fn remove(&mut self, name: &str) -> bool {
-        let removed = self.names.remove(name).is_some();
-        if self.names.is_empty() {
+        let Some(names) = self.names.as_mut() else {
+            return false;
+        };
+        let removed = names.remove(name).is_some();
+        if names.is_empty() {
+            self.names = None;
             self.next_seq = 0;
         }
         removed
@@ -259,11 +281,11 @@ impl JavaHashSet {
 
     /// Compacts the insertion numbers, keeping their order (once per 2^32 inserts).
     fn renumber(&mut self) {
-        let mut by_seq: Vec<(u32, &str)> = self.names.iter().map(|(k, &s)| (s, &**k)).collect();
+        let mut by_seq: Vec<(u32, &str)> = self.names().iter().map(|(k, &s)| (s, &**k)).collect();
         by_seq.sort_unstable();
         let order: Vec<Box<str>> = by_seq.into_iter().map(|(_, k)| Box::from(k)).collect();
         for (seq, name) in order.iter().enumerate() {
-            *self.names.get_mut(&**name).expect("a member") = seq as u32;
+            *self.names_mut().get_mut(&**name).expect("a member") = seq as u32;
         }
         self.next_seq = order.len() as u32;
     }

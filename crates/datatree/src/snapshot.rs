@@ -311,7 +311,7 @@ impl FuzzySnapshot {
         let chunk = self.nodes.last_mut().expect("a chunk was just ensured");
         let before = chunk.len();
         jute_codec::codec::encode_ustring(path, chunk);
-        node.data.encode(chunk);
+        jute_codec::codec::encode_buffer(node.data.as_deref(), chunk);
         key.encode(chunk);
         node.stat.encode(chunk);
         self.nodes_len += chunk.len() - before;
@@ -709,7 +709,7 @@ fn read_nodes(
             }))
         };
         let node = Znode {
-            data,
+            data: data.as_deref().map(Box::from),
             acl,
             stat,
             children: JavaHashSet::for_children(),

@@ -149,22 +149,16 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
 /// A copy of txn data that owns exactly its bytes. Txn data is usually a slice of a larger
 /// buffer (a request frame or a log read buffer); storing that slice would keep the whole
 /// buffer alive for as long as the znode exists.
-fn own(data: &Option<Bytes>) -> Option<Bytes> {
-    data.as_ref().map(|d| {
-        if d.is_empty() {
-            Bytes::new()
-        } else {
-            Bytes::copy_from_slice(d)
-        }
-    })
+fn own(data: &Option<Bytes>) -> Option<Box<[u8]>> {
+    data.as_deref().map(Box::from)
 }
 
-fn len_of(data: &Option<Bytes>) -> i64 {
-    data.as_ref().map_or(0, |d| d.len() as i64)
+fn len_of<T: AsRef<[u8]>>(data: &Option<T>) -> i64 {
+    data.as_ref().map_or(0, |d| d.as_ref().len() as i64)
 }
 
 /// `getNodeSize(path, data)`: Java string length of the path plus the data length.
-fn node_size(path: &str, data: &Option<Bytes>) -> i64 {
+fn node_size(path: &str, data: &Option<Box<[u8]>>) -> i64 {
     java_len(path) as i64 + len_of(data)
 }
 
@@ -211,7 +205,7 @@ impl DataTree {
         let open = tree.acls.intern(&acl::open_acl_unsafe());
         let read = tree.acls.intern(&acl::read_acl_unsafe());
         let system_node = |acl: &Arc<Vec<Acl>>, children: &[&str]| Znode {
-            data: Some(Bytes::new()),
+            data: Some(Box::default()),
             acl: Arc::clone(acl),
             stat: create_stat(0, 0, 0),
             children: {
@@ -276,13 +270,15 @@ impl DataTree {
         &mut self,
         path: &str,
         watch: Option<SessionId>,
-    ) -> Result<(Option<Bytes>, Stat), ErrorCode> {
-        let n = self.node(path).ok_or(ErrorCode::NoNode)?;
-        let out = (n.data.clone(), self.client_stat(n));
+    ) -> Result<(Option<&[u8]>, Stat), ErrorCode> {
         if let Some(session) = watch {
+            if self.node(path).is_none() {
+                return Err(ErrorCode::NoNode);
+            }
             self.watches.add(path, session, WatchKind::Data);
         }
-        Ok(out)
+        let n = self.node(path).ok_or(ErrorCode::NoNode)?;
+        Ok((n.data.as_deref(), self.client_stat(n)))
     }
 
     /// `exists` (`DataTree.statNode`): the stat, leaving a data watch when the node exists and
@@ -569,7 +565,7 @@ impl DataTree {
             let mut stat = create_stat(0, 0, 0);
             stat.aversion = -1;
             let node = Znode {
-                data: Some(Bytes::new()),
+                data: Some(Box::default()),
                 acl,
                 stat,
                 children: JavaHashSet::for_children(),
@@ -1120,7 +1116,7 @@ impl DataTree {
         let mut st = StatsTrack::parse(n.data.as_deref());
         st.set("count", st.count() + count_diff);
         st.set("bytes", st.bytes() + bytes_diff);
-        n.data = Some(Bytes::from(st.format()));
+        n.data = Some(st.format().into_bytes().into_boxed_slice());
         // Quota nodes are under /zookeeper/, so this is 0 both times; kept so the digest
         // stays right whatever digest::node_digest excludes.
         rehash(&mut self.digest, before, &stat_path, n);
@@ -1135,7 +1131,7 @@ impl DataTree {
         let stat_path = quota::stat_path(path);
         if let Some(n) = self.nodes.get_mut(stat_path.as_str()) {
             let before = digest::znode_digest(&stat_path, n);
-            n.data = Some(Bytes::from(st.format()));
+            n.data = Some(st.format().into_bytes().into_boxed_slice());
             rehash(&mut self.digest, before, &stat_path, n);
         }
     }
@@ -1266,7 +1262,7 @@ impl DataTree {
         if !self.nodes.contains_key("/") {
             let open = self.acls.intern(&acl::open_acl_unsafe());
             let root = Znode {
-                data: Some(Bytes::new()),
+                data: Some(Box::default()),
                 acl: open,
                 stat: create_stat(0, 0, 0),
                 children: JavaHashSet::for_children(),

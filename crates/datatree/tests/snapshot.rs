@@ -214,7 +214,7 @@ fn every_node_kind_round_trips_with_its_stat_acl_and_data() {
     assert_eq!(loaded.tree.node("/app/eph2").expect("eph2").data, None);
     assert_eq!(
         loaded.tree.node("/app/seq-0000000002").expect("seq").data,
-        Some(Bytes::new())
+        Some(Box::default())
     );
     assert_eq!(
         loaded.tree.node("/app/seq-0000000003").expect("seq").data,
@@ -227,7 +227,7 @@ fn every_node_kind_round_trips_with_its_stat_acl_and_data() {
             .and_then(|n| n.data.clone())
             .expect("stats")
     };
-    assert_eq!(stats(&t), Bytes::from_static(b"count=6,bytes=4"));
+    assert_eq!(stats(&t), Box::from(&b"count=6,bytes=4"[..]));
     t.apply(
         &hdr(1, zxid + 1, OpCode::Create),
         &TxnBody::Create(CreateTxn {
@@ -238,7 +238,7 @@ fn every_node_kind_round_trips_with_its_stat_acl_and_data() {
             parent_c_version: 10,
         }),
     );
-    assert_eq!(stats(&t), Bytes::from_static(b"count=7,bytes=9"));
+    assert_eq!(stats(&t), Box::from(&b"count=7,bytes=9"[..]));
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn stats_nodes_are_recounted_on_load_as_zookeeper_does() {
         .node("/zookeeper/quota/app/zookeeper_stats")
         .and_then(|n| n.data.clone())
         .expect("stats");
-    assert_eq!(stats, Bytes::from_static(b"count=6,bytes=4"));
+    assert_eq!(stats, Box::from(&b"count=6,bytes=4"[..]));
 }
 
 #[test]

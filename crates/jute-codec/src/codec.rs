@@ -221,15 +221,21 @@ fn java_lossy(b: &[u8]) -> String {
 
 /// `buffer`: `None` is Jute's null (-1), distinct from an empty buffer. Decoding from a `Bytes`
 /// input shares the input's memory instead of copying.
+/// Writes a Jute `buffer` (`None` is null, length -1) from a borrowed slice: the encoding
+/// of `impl Record for Option<Bytes>`.
+pub fn encode_buffer<B: BufMut>(data: Option<&[u8]>, buf: &mut B) {
+    match data {
+        None => buf.put_i32(-1),
+        Some(b) => {
+            buf.put_i32(b.len() as i32);
+            buf.put_slice(b);
+        }
+    }
+}
+
 impl Record for Option<Bytes> {
     fn encode<B: BufMut>(&self, buf: &mut B) {
-        match self {
-            None => buf.put_i32(-1),
-            Some(b) => {
-                buf.put_i32(b.len() as i32);
-                buf.put_slice(b);
-            }
-        }
+        encode_buffer(self.as_deref(), buf);
     }
     fn decode<B: Buf>(buf: &mut B) -> Result<Self, DecodeError> {
         Ok(read_len(buf, 1)?.map(|n| buf.copy_to_bytes(n)))

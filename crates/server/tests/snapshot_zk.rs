@@ -400,7 +400,7 @@ async fn assert_served(c: &mut RawClient, tree: &DataTree) {
         let n = tree
             .node(&path)
             .unwrap_or_else(|| panic!("ZooKeeper has {path}, we do not"));
-        assert_eq!(got.data, n.data, "data of {path}");
+        assert_eq!(got.data.as_deref(), n.data.as_deref(), "data of {path}");
         assert_eq!(Some(got.stat), tree.stat(&path), "Stat of {path}");
         let r = c
             .call(Request::GetAcl(GetAclRequest { path: path.clone() }))

@@ -305,7 +305,7 @@ impl Reader<'_, '_> {
         self.checked(tree, path, acl::READ)?;
         let (data, stat) = tree.get_data(path, self.watcher(watch))?;
         Ok(encode_with(|b| {
-            data.encode(b);
+            jute_codec::codec::encode_buffer(data, b);
             stat.encode(b);
         }))
     }
@@ -396,7 +396,10 @@ impl Reader<'_, '_> {
             MultiOp::GetData(r) => self
                 .checked(tree, &r.path, acl::READ)
                 .and_then(|()| tree.get_data(&r.path, None))
-                .map(|(data, stat)| OpResult::GetData { data, stat }),
+                .map(|(data, stat)| OpResult::GetData {
+                    data: data.map(Bytes::copy_from_slice),
+                    stat,
+                }),
             MultiOp::GetChildren(r) => {
                 self.checked(tree, &r.path, acl::READ)
                     .map(|()| OpResult::GetChildren {

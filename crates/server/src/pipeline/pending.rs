@@ -124,7 +124,7 @@ impl Pending {
             stat: n.stat,
             child_count: i32::try_from(n.children.len()).unwrap_or(i32::MAX),
             acl: Arc::clone(&n.acl),
-            data: n.data.clone(),
+            data: n.data.as_deref().map(Bytes::copy_from_slice),
         })
     }
 
