@@ -235,6 +235,19 @@ impl DataTree {
         assert!(old.is_none(), "insert over an existing node {path}");
     }
 
+    /// Makes room for `additional` more nodes in the node map (a hint before a bulk load).
+    pub fn reserve_nodes(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
+    }
+
+    /// Gives back node-map room beyond twice what the nodes need (after a bulk load whose
+    /// hint overshot, such as a log that created and deleted the same nodes).
+    pub fn shrink_nodes(&mut self) {
+        if self.nodes.capacity() > 2 * self.nodes.len() + 1024 {
+            self.nodes.shrink_to(self.nodes.len());
+        }
+    }
+
     /// The tree's shared copy of `acl` when a node has that list (no copy is made).
     pub fn shared_acl(&self, acl: &[Acl]) -> Option<Arc<Vec<Acl>>> {
         self.acls.find(acl)

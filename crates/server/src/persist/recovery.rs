@@ -282,11 +282,17 @@ fn replay(
         // the tree (they were a fifth of the replay time of a large log).
         let outcome = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(READ_AHEAD_BATCHES);
-            scope.spawn(move || read_ahead(&mut reader, &tx));
+            scope.spawn(move || {
+                if let Some(creates) = count_creates(path, opts.max_payload) {
+                    let _ = tx.send(vec![Read::Hint(creates)]);
+                }
+                read_ahead(&mut reader, &tx);
+            });
             replay_file(&rx, path, last_file, from, &mut highest, opts, r)
         });
         outcome?;
     }
+    r.tree.shrink_nodes();
     if r.replayed > 0 {
         info!(
             "{} txns loaded from the logs, last zxid 0x{highest:x}",
@@ -304,6 +310,9 @@ const READ_AHEAD_BATCH: usize = 128;
 
 /// What the reading thread found at one place in a log file.
 enum Read {
+    /// The file creates at most this many znodes: room is made for them at once, rather than
+    /// the node map growing (and rehashing every key) step by step.
+    Hint(usize),
     /// A frame whose checksum is good, decoded (or not).
     Decoded {
         offset: u64,
@@ -313,6 +322,17 @@ enum Read {
     Stop(Frame),
     /// The last item of a file: it could not be read.
     Failed(std::io::Error),
+}
+
+/// The znodes the log at `path` creates at most ([`txn_log::creates_in`] over its frames,
+/// checksums unchecked). A quick pass ahead of the real one; `None` if it cannot be read.
+fn count_creates(path: &Path, max_payload: usize) -> Option<usize> {
+    let mut reader = LogFileReader::open(path, max_payload).ok()?;
+    let mut creates = 0usize;
+    while let Ok(Frame::Entry(raw)) = reader.next_frame() {
+        creates = creates.saturating_add(txn_log::creates_in(&raw.payload));
+    }
+    Some(creates)
 }
 
 /// Reads, checks and decodes `reader`'s frames into `tx` until the file ends (or the
@@ -353,6 +373,10 @@ fn replay_file(
     for batch in rx.iter() {
         for item in batch {
             let (offset, entry) = match item {
+                Read::Hint(creates) => {
+                    r.tree.reserve_nodes(creates);
+                    continue;
+                }
                 Read::Decoded { offset, entry } => (offset, entry),
                 Read::Failed(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
                 Read::Stop(Frame::End { offset, why }) => {

@@ -521,6 +521,36 @@ impl LogFileReader {
     }
 }
 
+/// How many znodes the txn in `payload` creates at most (a create, or the creates inside a
+/// multi), read from the types and lengths alone: a size hint for replay, 0 when the bytes
+/// do not say.
+pub fn creates_in(payload: &[u8]) -> usize {
+    fn int(b: &[u8], at: usize) -> Option<i32> {
+        Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    }
+    let is_create = |t: i32| matches!(t, 1 | 15 | 19 | 21);
+    // TxnHeader: clientId i64, cxid i32, zxid i64, time i64, type i32.
+    match int(payload, 28) {
+        Some(t) if is_create(t) => 1,
+        Some(14) => {
+            // MultiTxn: vector<Txn { int type; buffer data }>.
+            let mut at = 32;
+            let mut creates = 0;
+            let count = int(payload, at).unwrap_or(0);
+            at += 4;
+            for _ in 0..count.max(0) {
+                let (Some(t), Some(len)) = (int(payload, at), int(payload, at + 4)) else {
+                    break;
+                };
+                creates += usize::from(is_create(t));
+                at += 8 + len.max(0) as usize;
+            }
+            creates
+        }
+        _ => 0,
+    }
+}
+
 /// Decodes a payload (`SerializeUtils.deserializeTxn`).
 ///
 /// # Errors
@@ -735,6 +765,52 @@ mod tests {
                 tree_digest: 0x0000_0001_234a_bcd0,
             }),
         }
+    }
+
+    #[test]
+    fn creates_are_counted_from_types_and_lengths() {
+        use jute_codec::records::{CreateTxn, DeleteTxn};
+        use jute_codec::txn_body::SubTxn;
+        let create = |p: &str| {
+            TxnBody::Create(CreateTxn {
+                path: p.into(),
+                data: Some(Bytes::from_static(b"v")),
+                acl: Vec::new(),
+                ephemeral: false,
+                parent_c_version: 1,
+            })
+        };
+        let payload = |r#type: i32, body: TxnBody| {
+            let mut entry = set_data(9);
+            entry.hdr.r#type = r#type;
+            entry.body = body;
+            let mut buf = Vec::new();
+            entry.encode(&mut buf);
+            buf
+        };
+        let multi = TxnBody::Multi(vec![
+            SubTxn {
+                r#type: 1,
+                body: create("/a"),
+            },
+            SubTxn {
+                r#type: 2,
+                body: TxnBody::Delete(DeleteTxn { path: "/b".into() }),
+            },
+            SubTxn {
+                r#type: 15,
+                body: create("/c"),
+            },
+        ]);
+        assert_eq!(creates_in(&payload(14, multi.clone())), 2);
+        assert_eq!(creates_in(&payload(1, create("/x"))), 1);
+        assert_eq!(creates_in(&payload(5, set_data(9).body)), 0);
+        // Truncated or garbage payloads give a count, never a panic.
+        let whole = payload(14, multi);
+        for cut in 0..whole.len() {
+            assert!(creates_in(&whole[..cut]) <= 2);
+        }
+        assert_eq!(creates_in(&[0xff; 64]), 0);
     }
 
     #[test]
