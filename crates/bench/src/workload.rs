@@ -367,7 +367,7 @@ pub async fn prepare(clients: &[zk::Client], spec: &Spec) -> Result<()> {
             mkdirs(first, &dir).await?;
             if delete_victims(first, &dir).await?.is_empty() {
                 let value = vec![b'v'; spec.value_size];
-                let batch = format!("{dir}/b{}", run_id());
+                let batch = format!("{dir}/b{}-0", run_id());
                 populate(clients, &batch, "n", 0..spec.znodes, &value, None).await?;
             }
         }
@@ -386,21 +386,25 @@ fn run_id() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-/// The nodes a delete run removes: create runs leave `dir/b<run>/n0..n<k-1>` (names from a
-/// counter, so a batch's children are exactly those), and listing only the batch directories
-/// keeps every reply small whatever the count.
+/// The nodes a delete run removes: what create runs left in `dir/b<run>-<k>/`. Each batch
+/// directory holds at most [`CREATE_BATCH`] children, so listing one keeps the reply small,
+/// and listing (rather than deriving names from a count) stays right after an earlier
+/// delete run removed part of a batch.
 async fn delete_victims(c: &zk::Client, dir: &str) -> Result<Vec<String>> {
     let (mut batches, _) = c.get_children(dir).await?;
     batches.sort();
     let mut out = Vec::new();
     for b in batches {
         let path = format!("{dir}/{b}");
-        if let Some(stat) = c.check_stat(&path).await? {
-            out.extend((0..stat.num_children).map(|i| format!("{path}/n{i}")));
-        }
+        let (mut children, _) = c.get_children(&path).await?;
+        children.sort_by_key(|n| n.trim_start_matches('n').parse::<u64>().unwrap_or(u64::MAX));
+        out.extend(children.into_iter().map(|n| format!("{path}/{n}")));
     }
     Ok(out)
 }
+
+/// Children per directory the create workload fills before it starts the next one.
+const CREATE_BATCH: u64 = 50_000;
 
 /// Shared state of one run's workers.
 struct Plan {
@@ -408,7 +412,7 @@ struct Plan {
     keys: Vec<String>,
     value: Vec<u8>,
     wide: String,
-    /// The batch directory this run's creates go to.
+    /// The prefix of this run's batch directories: creates go to `<cd>-<n / CREATE_BATCH>`.
     cd: String,
     counter: AtomicU64,
     issued: AtomicU64,
@@ -473,7 +477,7 @@ pub async fn run_probed(
     };
     let cd = format!("{}/b{run_id}", spec.cd_dir());
     if spec.kind == Kind::Create {
-        mkdirs(&clients[0], &cd).await?;
+        mkdirs(&clients[0], &format!("{cd}-0")).await?;
     }
     let workers = spec.sessions * spec.inflight;
     let start = Instant::now();
@@ -650,8 +654,19 @@ async fn one_op(plan: &Plan, c: &zk::Client, rng: &mut Rng) -> Step {
         }
         Kind::Create => {
             let n = plan.counter.fetch_add(1, Ordering::Relaxed);
-            let path = format!("{}/n{n}", plan.cd);
-            step(c.create(&path, &plan.value, &persistent()).await)
+            let dir = format!("{}-{}", plan.cd, n / CREATE_BATCH);
+            let path = format!("{dir}/n{n}");
+            match c.create(&path, &plan.value, &persistent()).await {
+                Err(zk::Error::NoNode) => {
+                    // The first create of a new batch directory: make it, then retry.
+                    match c.create(&dir, b"", &persistent()).await {
+                        Ok(_) | Err(zk::Error::NodeExists) => {}
+                        Err(e) => return Step::Err(format!("{e:?}")),
+                    }
+                    step(c.create(&path, &plan.value, &persistent()).await)
+                }
+                r => step(r),
+            }
         }
         Kind::Delete => {
             let n = plan.counter.fetch_add(1, Ordering::Relaxed) as usize;

@@ -283,7 +283,7 @@ fn replay(
         let outcome = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(READ_AHEAD_BATCHES);
             scope.spawn(move || {
-                if let Some(creates) = count_creates(path, opts.max_payload) {
+                if let Some(creates) = count_creates(path, from, opts.max_payload) {
                     let _ = tx.send(vec![Read::Hint(creates)]);
                 }
                 read_ahead(&mut reader, &tx);
@@ -302,11 +302,14 @@ fn replay(
     Ok(())
 }
 
-/// One replayed txn (`FileTxnSnapLog.processTransaction`): sessions, then the tree.
 /// Batches in flight between the reading thread and the tree.
-const READ_AHEAD_BATCHES: usize = 8;
-/// Frames per batch.
+const READ_AHEAD_BATCHES: usize = 4;
+/// Frames per batch, at most.
 const READ_AHEAD_BATCH: usize = 128;
+/// Payload bytes per batch, at most (about): decoded txns take a few times their encoded
+/// size, and a multi can hold thousands of creates, so frames alone would not bound the
+/// memory in flight.
+const READ_AHEAD_BYTES: usize = 256 * 1024;
 
 /// What the reading thread found at one place in a log file.
 enum Read {
@@ -324,13 +327,21 @@ enum Read {
     Failed(std::io::Error),
 }
 
-/// The znodes the log at `path` creates at most ([`txn_log::creates_in`] over its frames,
-/// checksums unchecked). A quick pass ahead of the real one; `None` if it cannot be read.
-fn count_creates(path: &Path, max_payload: usize) -> Option<usize> {
+/// The znodes the txns from zxid `from` on in the log at `path` create at most
+/// ([`txn_log::creates_in`] over its frames, checksums unchecked). A quick pass ahead of the
+/// real one; `None` if the file cannot be read.
+fn count_creates(path: &Path, from: i64, max_payload: usize) -> Option<usize> {
     let mut reader = LogFileReader::open(path, max_payload).ok()?;
     let mut creates = 0usize;
     while let Ok(Frame::Entry(raw)) = reader.next_frame() {
-        creates = creates.saturating_add(txn_log::creates_in(&raw.payload));
+        // TxnHeader: clientId i64, cxid i32, zxid i64, ...
+        let zxid = raw
+            .payload
+            .get(12..20)
+            .map(|b| i64::from_be_bytes(b.try_into().expect("an 8-byte slice")));
+        if zxid.is_some_and(|z| z >= from) {
+            creates = creates.saturating_add(txn_log::creates_in(&raw.payload));
+        }
     }
     Some(creates)
 }
@@ -339,18 +350,23 @@ fn count_creates(path: &Path, max_payload: usize) -> Option<usize> {
 /// receiver is gone).
 fn read_ahead(reader: &mut LogFileReader, tx: &std::sync::mpsc::SyncSender<Vec<Read>>) {
     let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
+    let mut bytes = 0;
     loop {
         let item = match reader.next_frame() {
             Err(e) => Read::Failed(e),
-            Ok(Frame::Entry(raw)) if raw.crc_ok() => Read::Decoded {
-                offset: raw.offset,
-                entry: txn_log::decode_payload(&raw.payload),
-            },
+            Ok(Frame::Entry(raw)) if raw.crc_ok() => {
+                bytes += raw.payload.len();
+                Read::Decoded {
+                    offset: raw.offset,
+                    entry: txn_log::decode_payload(&raw.payload),
+                }
+            }
             Ok(frame) => Read::Stop(frame),
         };
         let last = !matches!(item, Read::Decoded { .. });
         batch.push(item);
-        if last || batch.len() == READ_AHEAD_BATCH {
+        if last || batch.len() == READ_AHEAD_BATCH || bytes >= READ_AHEAD_BYTES {
+            bytes = 0;
             let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_AHEAD_BATCH));
             if tx.send(full).is_err() || last {
                 return;
@@ -422,6 +438,7 @@ fn replay_file(
     ))
 }
 
+/// One replayed txn (`FileTxnSnapLog.processTransaction`): sessions, then the tree.
 fn apply(r: &mut Recovered, entry: &TxnEntry) {
     let hdr = &entry.hdr;
     match &entry.body {
