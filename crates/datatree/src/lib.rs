@@ -29,6 +29,7 @@ pub mod digest;
 pub mod ephemeral;
 pub mod java_set;
 pub mod node;
+mod node_map;
 pub mod path;
 pub mod quota;
 pub mod snapshot;

@@ -12,7 +12,7 @@
 //! - where a malformed committed txn would make Java throw an unchecked exception (and stop
 //!   the server), the txn fails with an error code instead.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -26,10 +26,11 @@ use crate::digest;
 use crate::ephemeral::{self, EphemeralType};
 use crate::java_set::JavaHashSet;
 use crate::node::{create_stat, Znode};
+use crate::node_map::NodeMap;
 use crate::path::java_len;
 use crate::quota::{self, QuotaIndex, StatsTrack};
 use crate::watch::{EventType, WatchEvent, WatchKind, WatchTable};
-use crate::{FixedState, SessionId};
+use crate::SessionId;
 
 /// Settings that change how the tree interprets txns. ZooKeeper reads them from system
 /// properties; they must be equal on every server of an ensemble.
@@ -85,7 +86,7 @@ pub struct DataTree {
     /// Every znode by full path (`nodes`); the root is `/`. Boxed so that the table's
     /// buckets stay small: a hash table keeps up to twice as many buckets as entries, and a
     /// 24-byte bucket instead of a 150-byte one saves about 100 MB per million znodes.
-    nodes: HashMap<Box<str>, Box<Znode>, FixedState>,
+    nodes: NodeMap,
     /// Shared ACL lists (`aclCache`).
     acls: AclCache,
     /// Ephemeral paths per owning session (`ephemerals`). A session stays listed, possibly
@@ -190,7 +191,7 @@ impl DataTree {
     /// [`DataTree::new`] with explicit settings.
     pub fn with_config(config: TreeConfig) -> Self {
         let mut tree = DataTree {
-            nodes: HashMap::default(),
+            nodes: NodeMap::default(),
             acls: AclCache::default(),
             ephemerals: BTreeMap::new(),
             containers: BTreeSet::new(),
@@ -231,8 +232,8 @@ impl DataTree {
     fn insert(&mut self, path: &str, node: Znode) {
         self.data_size += node_size(path, &node.data);
         self.digest = self.digest.wrapping_add(digest::znode_digest(path, &node));
-        let old = self.nodes.insert(path.into(), Box::new(node));
-        assert!(old.is_none(), "insert over an existing node {path}");
+        let fresh = self.nodes.insert(path, node).is_ok();
+        assert!(fresh, "insert over an existing node {path}");
     }
 
     /// Makes room for `additional` more nodes in the node map (a hint before a bulk load).
@@ -260,7 +261,7 @@ impl DataTree {
 
     /// The node at `path` (`""` is the root, as in ZooKeeper).
     pub fn node(&self, path: &str) -> Option<&Znode> {
-        self.nodes.get(key(path)).map(|n| &**n)
+        self.nodes.get(key(path))
     }
 
     /// The client-visible Stat of the node at `path` (`DataNode.copyStat`: derived
@@ -1212,7 +1213,7 @@ impl DataTree {
     /// A tree with no node at all, not even the root: the start of a snapshot load.
     pub(crate) fn empty_for_load(config: TreeConfig) -> Self {
         DataTree {
-            nodes: HashMap::default(),
+            nodes: NodeMap::default(),
             acls: AclCache::default(),
             ephemerals: BTreeMap::new(),
             containers: BTreeSet::new(),
