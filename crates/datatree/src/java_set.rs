@@ -178,46 +178,33 @@ impl JavaHashSet {
 
     /// `add(name)`: false if already a member.
     pub fn insert(&mut self, name: &str) -> bool {
-        if self.capacity() >= MIN_TREEIFY_CAPACITY || self.len() < TREEIFY_THRESHOLD {
-            // No treeify check: one search of the map, not two.
-            if self.next_seq == u32::MAX {
-                self.renumber();
-            }
-            let seq = self.next_seq;
-            match self.names_mut().entry(name.into()) {
-                Entry::Occupied(_) => return false,
-                Entry::Vacant(slot) => {
-                    slot.insert(seq);
-                }
-            }
-            self.next_seq += 1;
-            if self.len() > self.threshold() {
-                self.grow();
-            }
-            return true;
-        }
-        if self.contains(name) {
-            return false;
-        }
         // ZK-COMPAT: HashMap.java putVal: an append that makes the bucket 9 long resizes a
         // table shorter than 64 (treeifyBin). Counting is cheap there: such a table holds at
-        // most 24 keys.
-        let long_bucket =
-            self.capacity() < MIN_TREEIFY_CAPACITY && self.len() >= TREEIFY_THRESHOLD && {
-                let mask = self.capacity() - 1;
-                let bucket = spread(string_hash(name)) & mask;
-                let occupants = self
-                    .names()
-                    .keys()
-                    .filter(|k| spread(string_hash(k)) & mask == bucket)
-                    .count();
-                occupants >= TREEIFY_THRESHOLD
-            };
+        // most 24 keys. Only then is the set searched twice (membership before the count).
+        let small = self.capacity() < MIN_TREEIFY_CAPACITY && self.len() >= TREEIFY_THRESHOLD;
+        if small && self.contains(name) {
+            return false;
+        }
+        let long_bucket = small && {
+            let mask = self.capacity() - 1;
+            let bucket = spread(string_hash(name)) & mask;
+            let occupants = self
+                .names()
+                .keys()
+                .filter(|k| spread(string_hash(k)) & mask == bucket)
+                .count();
+            occupants >= TREEIFY_THRESHOLD
+        };
         if self.next_seq == u32::MAX {
             self.renumber();
         }
         let seq = self.next_seq;
-        self.names_mut().insert(name.into(), seq);
+        match self.names_mut().entry(name.into()) {
+            Entry::Occupied(_) => return false,
+            Entry::Vacant(slot) => {
+                slot.insert(seq);
+            }
+        }
         self.next_seq += 1;
         if long_bucket {
             self.grow();

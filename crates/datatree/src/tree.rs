@@ -81,6 +81,14 @@ struct Fired {
     acls: Vec<Arc<Vec<Acl>>>,
 }
 
+impl Fired {
+    /// Gives every event from index `from` on the ACL of the node that fired it.
+    fn event_acls(&mut self, from: usize, acl: &Arc<Vec<Acl>>) {
+        let added = self.events.len() - from;
+        self.acls.extend(std::iter::repeat_n(acl, added).cloned());
+    }
+}
+
 /// The tree.
 pub struct DataTree {
     /// Every znode by full path (`nodes`); the root is `/`. Boxed so that the table's
@@ -285,14 +293,12 @@ impl DataTree {
         path: &str,
         watch: Option<SessionId>,
     ) -> Result<(Option<&[u8]>, Stat), ErrorCode> {
+        let n = self.nodes.get(key(path)).ok_or(ErrorCode::NoNode)?;
+        let stat = n.client_stat(self.config.extended_types_enabled);
         if let Some(session) = watch {
-            if self.node(path).is_none() {
-                return Err(ErrorCode::NoNode);
-            }
             self.watches.add(path, session, WatchKind::Data);
         }
-        let n = self.node(path).ok_or(ErrorCode::NoNode)?;
-        Ok((n.data.as_deref(), self.client_stat(n)))
+        Ok((n.data.as_deref(), stat))
     }
 
     /// `exists` (`DataTree.statNode`): the stat, leaving a data watch when the node exists and
@@ -1035,18 +1041,16 @@ impl DataTree {
     fn fire_at_node(&mut self, path: &str, event: EventType, fired: &mut Fired) {
         let before = fired.events.len();
         self.watches.trigger(path, event, &mut fired.events);
-        let added = fired.events.len() - before;
-        if added > 0 {
+        if fired.events.len() > before {
             let acl = &self.nodes.get(key(path)).expect("the node exists").acl;
-            fired.acls.extend(std::iter::repeat_n(acl, added).cloned());
+            fired.event_acls(before, acl);
         }
     }
 
     fn fire(&mut self, path: &str, event: EventType, acl: &Arc<Vec<Acl>>, fired: &mut Fired) {
         let before = fired.events.len();
         self.watches.trigger(path, event, &mut fired.events);
-        let added = fired.events.len() - before;
-        fired.acls.extend(std::iter::repeat_n(acl, added).cloned());
+        fired.event_acls(before, acl);
     }
 
     /// `DataTree.setACL`: `version` is the new aversion. Triggers no watch.

@@ -45,8 +45,21 @@ pub struct ChangeRecord {
     pub child_count: i32,
     /// The node's ACL.
     pub acl: Arc<Vec<Acl>>,
-    /// The node's data after the write (only the digests read it); `None` for a delete.
-    pub data: Option<Bytes>,
+    /// The node's data after the write (only the digests read it); `Written(None)` for a
+    /// delete.
+    pub data: RecordData,
+}
+
+/// A node's data as Prep carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordData {
+    /// The data a pending write gives the node (`None` is null data). `Bytes` is reference
+    /// counted: the request's payload is not copied.
+    Written(Option<Bytes>),
+    /// What the tree's node holds: no pending write changed it, and the tree's copy cannot
+    /// change before a record carrying this is applied (writes apply in zxid order, and a
+    /// later write of the node would be a pending record), so it is read there, not copied.
+    Tree,
 }
 
 /// A record and its precalculated digests (`ChangeRecord.precalculatedDigest`).
@@ -69,8 +82,8 @@ pub struct NodeView {
     pub child_count: i32,
     /// The node's ACL (shared with the tree or the record, never copied).
     pub acl: Arc<Vec<Acl>>,
-    /// The node's data (shared, never copied).
-    pub data: Option<Bytes>,
+    /// The node's data (shared or read in the tree, never copied).
+    pub data: RecordData,
 }
 
 /// The overlay of prepared, unapplied changes (`outstandingChanges` in zxid order plus
@@ -124,7 +137,7 @@ impl Pending {
             stat: n.stat,
             child_count: i32::try_from(n.children.len()).unwrap_or(i32::MAX),
             acl: Arc::clone(&n.acl),
-            data: n.data.as_deref().map(Bytes::copy_from_slice),
+            data: RecordData::Tree,
         })
     }
 
@@ -164,7 +177,11 @@ impl Pending {
         let path = root_alias(&rec.path);
         let before = self.node_digest(path, tree);
         let node_digest = rec.stat.as_ref().map_or(0, |stat| {
-            digest::node_digest(path, rec.data.as_deref(), stat)
+            let data = match &rec.data {
+                RecordData::Written(data) => data.as_deref(),
+                RecordData::Tree => tree.node(path).and_then(|n| n.data.as_deref()),
+            };
+            digest::node_digest(path, data, stat)
         });
         let tree_digest = (self.tree_digest(tree) as u64)
             .wrapping_sub(before)
@@ -261,7 +278,7 @@ mod tests {
             }),
             child_count: 0,
             acl: Arc::new(Vec::new()),
-            data: None,
+            data: RecordData::Written(None),
         }
     }
 

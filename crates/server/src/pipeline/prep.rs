@@ -32,7 +32,7 @@ use jute_codec::request::{MultiOp, Request};
 use jute_codec::txn_body::{SubTxn, TxnBody, TxnEntry};
 use jute_codec::{ErrorCode, OpCode};
 
-use super::pending::{ChangeRecord, NodeView, Pending};
+use super::pending::{ChangeRecord, NodeView, Pending, RecordData};
 
 /// Everything Prep needs to know about the request besides its body.
 #[derive(Debug, Clone, Copy)]
@@ -196,7 +196,7 @@ fn record_close_delete(doomed: &str, zxid: i64, pending: &mut Pending, tree: &Da
             stat: None,
             child_count: 0,
             acl: Arc::new(Vec::new()),
-            data: None,
+            data: RecordData::Written(None),
         },
         tree,
     );
@@ -270,7 +270,7 @@ impl Prep<'_, '_> {
         stat: Option<StatPersisted>,
         child_count: i32,
         acl: Arc<Vec<Acl>>,
-        data: Option<Bytes>,
+        data: RecordData,
     ) {
         self.pending.record(
             ChangeRecord {
@@ -339,7 +339,7 @@ impl Prep<'_, '_> {
                 .tree
                 .shared_acl(&acl)
                 .unwrap_or_else(|| Arc::new(acl.clone())),
-            data: a.data.clone(),
+            data: RecordData::Written(a.data.clone()),
         };
         self.record_create(parent_path, parent, parent_c_version, &path, node);
         Ok(create_body(op, path, a, acl, mode, parent_c_version))
@@ -417,7 +417,7 @@ impl Prep<'_, '_> {
         pstat.pzxid = self.ctx.zxid;
         let count = parent.child_count - 1;
         self.record(parent_path, Some(pstat), count, parent.acl, parent.data);
-        self.record(path, None, -1, node.acl, None);
+        self.record(path, None, -1, node.acl, RecordData::Written(None));
     }
 
     /// setData (5).
@@ -435,7 +435,13 @@ impl Prep<'_, '_> {
         stat.version = new_version;
         stat.mtime = self.ctx.now_ms;
         stat.mzxid = self.ctx.zxid;
-        self.record(path, Some(stat), node.child_count, node.acl, data.clone());
+        self.record(
+            path,
+            Some(stat),
+            node.child_count,
+            node.acl,
+            RecordData::Written(data.clone()),
+        );
         Ok(TxnBody::SetData(SetDataTxn {
             path: path.to_owned(),
             // `Bytes` is reference counted: the payload is not copied.
